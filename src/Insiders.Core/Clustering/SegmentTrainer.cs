@@ -1,0 +1,177 @@
+using Insiders.Features;
+
+namespace Insiders.Clustering;
+
+/// <summary>
+/// Fits a <see cref="SegmentModel"/> from customer histories: features at the clock date, transform and scale,
+/// k-means for each K in the configured range (several seeds each), K by silhouette, Insiders from the clusters,
+/// profiles, and segment ids carried over from the previous model where centres barely moved.
+/// </summary>
+public sealed class SegmentTrainer(SegmentationOptions options)
+{
+    private readonly SegmentationOptions _options = Validated(options);
+
+    public SegmentModel Train(IReadOnlyCollection<CustomerHistory> histories, DateOnly asOf, long version, DateTimeOffset trainedAt, SegmentModel? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(histories);
+        var rows = FeatureRows(histories, asOf);
+        if (rows.Count < _options.MinClusters)
+        {
+            throw new InvalidOperationException(
+                $"Cannot train: {rows.Count} customers with purchases up to {asOf:yyyy-MM-dd}, at least {_options.MinClusters} (MinClusters) are needed.");
+        }
+
+        var fit = Fit(rows);
+        var insiders = SelectInsiders(rows, fit);
+        var ids = SegmentIdentity.Assign(previous, fit.Space, fit.Centroids, _options.IdentityMatchDistance);
+        var profiles = Profiles(rows, fit.Labels, fit.Centroids.Length, insiders, ids);
+        var segments = fit.Centroids.Select((c, i) => new SegmentDefinition(ids[i], c, insiders[i], profiles[i])).ToArray();
+        return new SegmentModel(
+            version,
+            trainedAt,
+            asOf,
+            segments.Length,
+            fit.Silhouette,
+            fit.SilhouetteByK,
+            fit.Space,
+            segments,
+            rows.Count,
+            profiles.Where(p => p.IsInsider).Sum(p => p.Customers),
+            "highest mean gross revenue clusters, greedily, within the Insider share",
+            _options.HysteresisMargin,
+            null);
+    }
+
+    /// <summary>Feature rows at <paramref name="asOf"/> of every customer with a purchase on or before that day.</summary>
+    public static List<CustomerFeatures> FeatureRows(IEnumerable<CustomerHistory> histories, DateOnly asOf)
+    {
+        var cut = asOf.AddDays(1);
+        var rows = new List<CustomerFeatures>();
+        foreach (var h in histories)
+        {
+            var summary = h.SummaryBefore(cut);
+            if (summary.HasPurchases)
+            {
+                rows.Add(summary.FeaturesAt(asOf));
+            }
+        }
+
+        // A stable order makes sampling and seeding reproducible whatever order the shards answered in.
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
+        return rows;
+    }
+
+    private sealed record FitResult(FeatureSpace Space, float[][] Points, float[][] Centroids, int[] Labels, double Silhouette, Dictionary<int, double> SilhouetteByK);
+
+    private FitResult Fit(List<CustomerFeatures> rows)
+    {
+        var space = FeatureSpace.Fit(rows, _options.Features);
+        var points = rows.Select(space.Transform).ToArray();
+        var sample = Sample(points, _options.FitSample, _options.Seed);
+        var byK = new Dictionary<int, double>();
+        KMeansFitter.Result? best = null;
+        var bestScore = double.NegativeInfinity;
+        var maxK = Math.Min(_options.MaxClusters, sample.Length - 1);
+        for (var k = _options.MinClusters; k <= maxK; k++)
+        {
+            var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));
+            var score = Silhouette.Compute(sample, result.Labels, k, _options.SilhouetteSample, _options.Seed);
+            byK[k] = score;
+            if (score > bestScore)
+            {
+                bestScore = score;
+                best = result;
+            }
+        }
+
+        best ??= KMeansFitter.Fit(sample, Math.Min(_options.MinClusters, sample.Length), _options.Restarts, _options.Seed);
+        var (labels, _) = KMeansFitter.Assign(points, best.Centroids);
+        return new FitResult(space, points, best.Centroids, labels, double.IsFinite(bestScore) ? bestScore : 0, byK);
+    }
+
+    private static float[][] Sample(float[][] points, int max, int seed)
+    {
+        if (points.Length <= max)
+        {
+            return points;
+        }
+
+        var idx = Enumerable.Range(0, points.Length).ToArray();
+        new Random(seed).Shuffle(idx);
+        return idx[..max].Select(i => points[i]).ToArray();
+    }
+
+    // Clusters ranked by mean gross revenue, added while the Insiders stay within the share.
+    private bool[] SelectInsiders(List<CustomerFeatures> rows, FitResult fit)
+    {
+        var k = fit.Centroids.Length;
+        var counts = new int[k];
+        var revenue = new double[k];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            counts[fit.Labels[i]]++;
+            revenue[fit.Labels[i]] += (double)rows[i].GrossRevenue;
+        }
+
+        var insiders = new bool[k];
+        var limit = _options.MaxInsiderShare * rows.Count;
+        var taken = 0;
+        foreach (var c in Enumerable.Range(0, k).Where(c => counts[c] > 0).OrderByDescending(c => revenue[c] / counts[c]))
+        {
+            if (taken + counts[c] > limit)
+            {
+                break;
+            }
+
+            insiders[c] = true;
+            taken += counts[c];
+        }
+
+        return insiders;
+    }
+
+    private static SegmentProfile[] Profiles(List<CustomerFeatures> rows, int[] labels, int k, bool[] insiders, int[] ids)
+    {
+        var members = new List<CustomerFeatures>[k];
+        for (var c = 0; c < k; c++)
+        {
+            members[c] = [];
+        }
+
+        for (var i = 0; i < rows.Count; i++)
+        {
+            members[labels[i]].Add(rows[i]);
+        }
+
+        var totalRevenue = rows.Sum(r => (double)r.GrossRevenue);
+        return members.Select((m, c) => Profile(ids[c], insiders[c], m, rows.Count, totalRevenue)).ToArray();
+    }
+
+    public static SegmentProfile Profile(int id, bool insider, IReadOnlyList<CustomerFeatures> m, int total, double totalRevenue)
+    {
+        double Mean(Func<CustomerFeatures, double> f) => m.Count == 0 ? 0 : m.Average(f);
+        var revenue = m.Sum(r => (double)r.GrossRevenue);
+        return new SegmentProfile(
+            id,
+            insider,
+            m.Count,
+            total == 0 ? 0 : (double)m.Count / total,
+            totalRevenue <= 0 ? 0 : revenue / totalRevenue,
+            Mean(r => (double)r.GrossRevenue),
+            Mean(r => (double)r.NetRevenue),
+            Mean(r => r.RecencyDays),
+            Mean(r => r.Frequency),
+            Mean(r => r.QtyInvoices),
+            Mean(r => r.QtyProducts),
+            Mean(r => (double)r.ReturnsValue),
+            Mean(r => r.ReturnRate),
+            Mean(r => r.AvgTicket));
+    }
+
+    private static SegmentationOptions Validated(SegmentationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,75 @@
+namespace Insiders.Clustering;
+
+/// <summary>How the coordinator fits segments. Bound from configuration section <c>Insiders:Segmentation</c>.</summary>
+public sealed class SegmentationOptions
+{
+    public const string Section = "Insiders:Segmentation";
+
+    /// <summary>Smallest number of clusters tried.</summary>
+    public int MinClusters { get; set; } = 4;
+
+    /// <summary>Largest number of clusters tried; K is the one with the best silhouette.</summary>
+    public int MaxClusters { get; set; } = 10;
+
+    /// <summary>k-means restarts (different seeds) per K; the lowest inertia wins.</summary>
+    public int Restarts { get; set; } = 4;
+
+    /// <summary>Base seed: the same data and seed give the same model.</summary>
+    public int Seed { get; set; } = 7;
+
+    /// <summary>Customers sampled for the silhouette (O(n²)).</summary>
+    public int SilhouetteSample { get; set; } = 2_000;
+
+    /// <summary>Customers sampled to fit k-means when there are more (the model then classifies everyone).</summary>
+    public int FitSample { get; set; } = 200_000;
+
+    /// <summary>The Insiders are at most this share of clustered customers.</summary>
+    public double MaxInsiderShare { get; set; } = 0.15;
+
+    /// <summary>Relative distance margin a customer must cross to enter or leave the Insiders (anti-flapping).</summary>
+    public double HysteresisMargin { get; set; } = 0.10;
+
+    /// <summary>A new centre within this distance (in standardised units) of a previous one keeps its segment id.</summary>
+    public double IdentityMatchDistance { get; set; } = 0.75;
+
+    /// <summary>The clustering features and their transforms.</summary>
+    public List<FeatureSpec> Features { get; set; } =
+    [
+        new(FeatureKind.GrossRevenue),
+        new(FeatureKind.QtyInvoices),
+        new(FeatureKind.RecencyDays),
+        new(FeatureKind.QtyProducts),
+        new(FeatureKind.Frequency),
+        new(FeatureKind.AvgTicket),
+        new(FeatureKind.ReturnRate, Log: false),
+    ];
+
+    /// <summary>Throws with a clear message when a setting is out of range.</summary>
+    public void Validate()
+    {
+        if (MinClusters < 2 || MaxClusters < MinClusters)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinClusters), $"{Section}: need 2 <= MinClusters <= MaxClusters (got {MinClusters}..{MaxClusters}).");
+        }
+
+        if (Restarts < 1 || SilhouetteSample < 10 || FitSample < 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Restarts), $"{Section}: Restarts >= 1, SilhouetteSample >= 10 and FitSample >= 100 are required.");
+        }
+
+        if (MaxInsiderShare is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxInsiderShare), $"{Section}: MaxInsiderShare must be in (0, 1] (got {MaxInsiderShare}).");
+        }
+
+        if (HysteresisMargin is < 0 or > 1 || IdentityMatchDistance < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HysteresisMargin), $"{Section}: HysteresisMargin must be in [0, 1] and IdentityMatchDistance >= 0.");
+        }
+
+        if (Features.Count == 0 || Features.Any(f => f.Weight <= 0 || !double.IsFinite(f.Weight)))
+        {
+            throw new ArgumentException($"{Section}: at least one feature, each with a positive finite weight.", nameof(Features));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Orleans.Concurrency;
+using Insiders.Clustering;
+
+namespace Insiders.Segmentation;
+
+/// <summary>Retrains periodically and on demand, publishes versioned models, and keeps the event clock.</summary>
+[Alias("insiders.coordinator")]
+public interface ISegmentationCoordinatorGrain : IGrainWithIntegerKey
+{
+    /// <summary>Snapshots every shard, fits a new model, publishes it and sweeps every customer.</summary>
+    [Alias("retrain")]
+    Task<RetrainResult> Retrain();
+
+    [AlwaysInterleave, Alias("model")]
+    Task<SegmentModel?> GetModel();
+
+    [AlwaysInterleave, Alias("model-version")]
+    Task<ModelPointer> GetModelVersion();
+
+    /// <summary>Moves the event clock forward to <paramref name="latestEvent"/> (never backward).</summary>
+    [AlwaysInterleave, Alias("advance-clock")]
+    Task AdvanceClock(DateTime latestEvent);
+
+    /// <summary>Starts the periodic retraining schedule if it is not running (idempotent).</summary>
+    [Alias("ensure-schedule")]
+    Task EnsureScheduled();
+
+    /// <summary>Persists the event clock if it moved (ingestion checkpoints call this).</summary>
+    [Alias("flush")]
+    Task Flush();
+}

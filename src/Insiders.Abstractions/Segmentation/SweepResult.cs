@@ -1,0 +1,11 @@
+namespace Insiders.Segmentation;
+
+/// <summary>Outcome of a bulk reclassification.</summary>
+[GenerateSerializer, Immutable, Alias("insiders.sweep-result")]
+public sealed record SweepResult(int Customers, int Reclassified, int Entered, int Left)
+{
+    public static SweepResult Empty { get; } = new(0, 0, 0, 0);
+
+    public SweepResult Add(SweepResult other) =>
+        new(Customers + other.Customers, Reclassified + other.Reclassified, Entered + other.Entered, Left + other.Left);
+}

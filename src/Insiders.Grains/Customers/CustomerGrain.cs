@@ -1,0 +1,167 @@
+using Insiders.Clustering;
+using Insiders.Features;
+using Insiders.Infrastructure;
+using Insiders.Segmentation;
+using Insiders.Transactions;
+using Orleans.Concurrency;
+
+namespace Insiders.Customers;
+
+/// <summary>
+/// One customer. Applies its lines (idempotent by line id, any order), classifies itself against the newest model
+/// (on each event, on lookup, or when a sweep asks), and records each Insider entry or exit once.
+/// State is written behind: on <see cref="Flush"/> (the ingestion checkpoint) and on deactivation.
+/// </summary>
+public sealed class CustomerGrain(
+    [PersistentState("customer", InsidersNames.Storage)] IPersistentState<CustomerState> state,
+    ModelCache models,
+    IInsiderTransitionStore transitions,
+    InsiderFeed feed,
+    TimeProvider time) : Grain, ICustomerGrain
+{
+    private bool _dirty;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private CustomerState S => state.State;
+
+    public async Task<CustomerReport> Apply(Immutable<TransactionLine[]> lines)
+    {
+        var applied = 0;
+        foreach (var line in lines.Value)
+        {
+            if (S.Ledger.Apply(line))
+            {
+                applied++;
+            }
+        }
+
+        if (applied > 0)
+        {
+            Touch();
+        }
+
+        var model = await models.GetAsync();
+        var history = S.Ledger.ToHistory(Id);
+        if (model is not null && (applied > 0 || model.Version != S.ModelVersion))
+        {
+            Classify(model, history);
+        }
+
+        return Report(history, applied);
+    }
+
+    public async Task<CustomerStatus> GetStatus()
+    {
+        var history = S.Ledger.ToHistory(Id);
+        var model = await models.GetAsync();
+        Assignment? why = null;
+        if (model is not null)
+        {
+            why = Classify(model, history);
+        }
+
+        var asOf = ClockFor(history);
+        var summary = history.SummaryBefore(asOf.AddDays(1));
+        return new CustomerStatus(
+            Id,
+            S.Ledger.LineCount > 0,
+            asOf,
+            summary.HasPurchases ? summary.FeaturesAt(asOf) : null,
+            S.ModelVersion,
+            S.SegmentId,
+            S.IsInsider == true,
+            S.InsiderSince,
+            S.StatusSince,
+            why,
+            S.Ledger.LineCount);
+    }
+
+    public async Task<CustomerReport> Reclassify(long modelVersion)
+    {
+        var model = await models.EnsureAsync(modelVersion);
+        var history = S.Ledger.ToHistory(Id);
+        if (model is not null)
+        {
+            Classify(model, history);
+        }
+
+        return Report(history, 0);
+    }
+
+    public async Task Flush()
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        if (S.Pending.Count > 0)
+        {
+            await transitions.RecordAsync(S.Pending);
+            S.Pending.Clear();
+        }
+
+        await state.WriteStateAsync();
+        _dirty = false;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await Flush();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private DateOnly ClockFor(CustomerHistory history)
+    {
+        var clock = models.Clock;
+        return history.LastActivity is { } last && last > clock ? last : clock;
+    }
+
+    // Classifies against the model at the clock date; records a transition when the Insider flag flips.
+    private Assignment? Classify(SegmentModel model, CustomerHistory history)
+    {
+        var asOf = ClockFor(history);
+        var summary = history.SummaryBefore(asOf.AddDays(1));
+        if (!summary.HasPurchases)
+        {
+            return null; // only returns: never clustered
+        }
+
+        var assignment = model.Classify(summary.FeaturesAt(asOf), S.IsInsider);
+        var now = time.GetUtcNow();
+        var changed = S.ModelVersion != model.Version || S.SegmentId != assignment.SegmentId || S.IsInsider != assignment.IsInsider;
+        if (assignment.IsInsider != (S.IsInsider == true))
+        {
+            var transition = new InsiderTransition(Id, S.TransitionCount + 1, now, model.Version, S.SegmentId, assignment.SegmentId, assignment.IsInsider);
+            S.TransitionCount++;
+            S.Pending.Add(transition);
+            S.InsiderSince = assignment.IsInsider ? now : null;
+            feed.Publish(transition);
+        }
+
+        if (S.SegmentId != assignment.SegmentId)
+        {
+            S.StatusSince = now;
+        }
+
+        S.ModelVersion = model.Version;
+        S.SegmentId = assignment.SegmentId;
+        S.IsInsider = assignment.IsInsider;
+        if (changed)
+        {
+            Touch();
+        }
+
+        return assignment;
+    }
+
+    private void Touch()
+    {
+        _dirty = true;
+        S.Revision++;
+    }
+
+    private CustomerReport Report(CustomerHistory history, int applied) =>
+        new(history, S.Revision, S.ModelVersion, S.SegmentId, S.IsInsider, applied);
+}

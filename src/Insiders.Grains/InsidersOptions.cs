@@ -1,0 +1,52 @@
+namespace Insiders;
+
+/// <summary>Service-wide settings. Bound from configuration section <c>Insiders</c>.</summary>
+public sealed class InsidersOptions
+{
+    public const string Section = "Insiders";
+
+    /// <summary>Number of feature shards customers report to (fixed for the life of a data directory/database).</summary>
+    public int Shards { get; set; } = 16;
+
+    /// <summary>How often the coordinator retrains; zero or negative disables the schedule (on-demand only).</summary>
+    public TimeSpan RetrainPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The clock date recency and frequency are measured against: <see cref="ClockMode.EventTime"/> (the latest
+    /// InvoiceDate seen; for replays and simulations) or <see cref="ClockMode.Wall"/> (today, when serving live).
+    /// </summary>
+    public ClockMode Clock { get; set; } = ClockMode.EventTime;
+
+    /// <summary>How often each silo checks for a newer model (bounds how stale a lazy reclassification can be).</summary>
+    public TimeSpan ModelRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Grain calls in flight per bulk operation (delivery, sweep, flush).</summary>
+    public int Parallelism { get; set; } = 256;
+
+    public void Validate()
+    {
+        if (Shards is < 1 or > 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Shards), Shards, $"{Section}:Shards must be in 1..4096.");
+        }
+
+        if (ModelRefreshInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ModelRefreshInterval), ModelRefreshInterval, $"{Section}:ModelRefreshInterval must be positive.");
+        }
+
+        if (Parallelism < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, $"{Section}:Parallelism must be at least 1.");
+        }
+    }
+
+    /// <summary>The shard a customer reports to: a stable hash (not string.GetHashCode, which is randomised per process).</summary>
+    public static int ShardOf(string customerId, int shards) => (int)(Transactions.LineIdentity.SourceHash(customerId) % (ulong)shards);
+}
+
+public enum ClockMode
+{
+    EventTime,
+    Wall,
+}

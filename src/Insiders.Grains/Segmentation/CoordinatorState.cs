@@ -1,0 +1,21 @@
+using Insiders.Clustering;
+
+namespace Insiders.Segmentation;
+
+[GenerateSerializer, Alias("insiders.coordinator-state")]
+public sealed class CoordinatorState
+{
+    [Id(0)]
+    public SegmentModel? Model { get; set; }
+
+    /// <summary>Latest InvoiceDate reported by ingestion (the event clock).</summary>
+    [Id(1)]
+    public DateTime? LatestEvent { get; set; }
+
+    /// <summary><see cref="LatestEvent"/> at the last retrain, to skip scheduled retrains when nothing arrived.</summary>
+    [Id(2)]
+    public DateTime? LatestEventAtLastRetrain { get; set; }
+
+    [Id(3)]
+    public long ReportsAtLastRetrain { get; set; }
+}

@@ -1,0 +1,104 @@
+using Insiders.Clustering;
+using Insiders.Customers;
+using Insiders.Features;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace Insiders.Segmentation;
+
+/// <summary>
+/// Keeps the newest report of each customer hashed to this shard. The coordinator snapshots all shards instead of
+/// enumerating customers; a sweep reclassifies in bulk and calls only the customers whose status changes.
+/// </summary>
+public sealed class FeatureShardGrain(
+    [PersistentState("shard", InsidersNames.Storage)] IPersistentState<FeatureShardState> state,
+    IOptions<InsidersOptions> options) : Grain, IFeatureShardGrain
+{
+    private bool _dirty;
+
+    public Task Report(Immutable<CustomerReport[]> reports)
+    {
+        foreach (var report in reports.Value)
+        {
+            Upsert(report);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<Immutable<CustomerHistory[]>> Snapshot() =>
+        Task.FromResult(state.State.Customers.Values.Select(r => r.History).ToArray().AsImmutable());
+
+    public Task<Immutable<CustomerReport[]>> Reports() =>
+        Task.FromResult(state.State.Customers.Values.ToArray().AsImmutable());
+
+    public async Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf)
+    {
+        var toCall = new List<string>();
+        int customers = 0, entered = 0, left = 0;
+        foreach (var (id, report) in state.State.Customers)
+        {
+            var summary = report.History.SummaryBefore(asOf.AddDays(1));
+            if (!summary.HasPurchases)
+            {
+                continue;
+            }
+
+            customers++;
+            var assignment = model.Classify(summary.FeaturesAt(asOf), report.IsInsider);
+            if (report.ModelVersion != model.Version && (assignment.SegmentId != report.SegmentId || assignment.IsInsider != report.IsInsider))
+            {
+                toCall.Add(id);
+            }
+        }
+
+        var parallelism = options.Value.Parallelism;
+        for (var i = 0; i < toCall.Count; i += parallelism)
+        {
+            var window = toCall.Skip(i).Take(parallelism)
+                .Select(id => GrainFactory.GetGrain<ICustomerGrain>(id).Reclassify(model.Version));
+            foreach (var updated in await Task.WhenAll(window))
+            {
+                var before = state.State.Customers[updated.History.CustomerId].IsInsider == true;
+                if (updated.IsInsider == true && !before)
+                {
+                    entered++;
+                }
+                else if (updated.IsInsider != true && before)
+                {
+                    left++;
+                }
+
+                Upsert(updated);
+            }
+        }
+
+        return new SweepResult(customers, toCall.Count, entered, left);
+    }
+
+    public async Task Flush()
+    {
+        if (_dirty)
+        {
+            await state.WriteStateAsync();
+            _dirty = false;
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await Flush();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private void Upsert(CustomerReport report)
+    {
+        var customers = state.State.Customers;
+        var id = report.History.CustomerId;
+        if (!customers.TryGetValue(id, out var existing) || existing.Revision <= report.Revision)
+        {
+            customers[id] = report;
+            _dirty = true;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Insiders.Clustering;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Insiders.Segmentation;
+
+/// <summary>
+/// The single coordinator: keeps the event clock, retrains on a timer and on demand (snapshot all shards, fit off the
+/// Orleans scheduler, publish a new model version, sweep all shards). Its read methods interleave so that customers
+/// fetching the model during a sweep never deadlock with the retrain that started the sweep.
+/// </summary>
+public sealed partial class SegmentationCoordinatorGrain(
+    [PersistentState("coordinator", InsidersNames.Storage)] IPersistentState<CoordinatorState> state,
+    IOptions<InsidersOptions> options,
+    IOptions<SegmentationOptions> segmentation,
+    ModelCache models,
+    TimeProvider time,
+    ILogger<SegmentationCoordinatorGrain> logger) : Grain, ISegmentationCoordinatorGrain
+{
+    private IGrainTimer? _timer;
+    private bool _clockDirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Model is { } model)
+        {
+            models.Install(model);
+        }
+
+        return EnsureScheduled();
+    }
+
+    public Task EnsureScheduled()
+    {
+        var period = options.Value.RetrainPeriod;
+        if (_timer is null && period > TimeSpan.Zero)
+        {
+            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<SegmentModel?> GetModel() => Task.FromResult(state.State.Model);
+
+    public Task<ModelPointer> GetModelVersion() =>
+        Task.FromResult(new ModelPointer(state.State.Model?.Version ?? 0, ClockDate(), state.State.LatestEvent));
+
+    public Task AdvanceClock(DateTime latestEvent)
+    {
+        if (state.State.LatestEvent is null || latestEvent > state.State.LatestEvent)
+        {
+            state.State.LatestEvent = latestEvent;
+            _clockDirty = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<RetrainResult> Retrain()
+    {
+        var total = Stopwatch.StartNew();
+        var asOf = ClockDate();
+        var shards = Enumerable.Range(0, options.Value.Shards).Select(i => GrainFactory.GetGrain<IFeatureShardGrain>(i)).ToArray();
+        var snapshots = await Task.WhenAll(shards.Select(s => s.Snapshot()));
+        var histories = snapshots.SelectMany(s => s.Value).ToArray();
+        var snapshotTime = total.Elapsed;
+
+        var previous = state.State.Model;
+        var version = (previous?.Version ?? 0) + 1;
+        var trainer = new SegmentTrainer(segmentation.Value);
+        SegmentModel model;
+        try
+        {
+            // CPU-bound and touches no grain state: off the Orleans scheduler.
+            model = await Task.Run(() => trainer.Train(histories, asOf, version, time.GetUtcNow(), previous));
+        }
+        catch (InvalidOperationException e)
+        {
+            LogSkipped(logger, e.Message);
+            return new RetrainResult(previous?.Version ?? 0, asOf, 0, 0, 0, 0, SweepResult.Empty, snapshotTime, TimeSpan.Zero, TimeSpan.Zero, e.Message);
+        }
+
+        var fitTime = total.Elapsed - snapshotTime;
+        state.State.Model = model;
+        state.State.LatestEventAtLastRetrain = state.State.LatestEvent;
+        await state.WriteStateAsync();
+        _clockDirty = false;
+        models.Install(model);
+
+        var sweeps = await Task.WhenAll(shards.Select(s => s.Sweep(model, asOf)));
+        var sweep = sweeps.Aggregate(SweepResult.Empty, (a, b) => a.Add(b));
+        var reclassifyTime = total.Elapsed - snapshotTime - fitTime;
+        LogRetrained(logger, model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep.Entered, sweep.Left, total.ElapsedMilliseconds);
+        return new RetrainResult(model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep, snapshotTime, fitTime, reclassifyTime, null);
+    }
+
+    /// <summary>Persists the clock if it moved (called at ingestion checkpoints).</summary>
+    public async Task Flush()
+    {
+        if (_clockDirty)
+        {
+            await state.WriteStateAsync();
+            _clockDirty = false;
+        }
+    }
+
+    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Model is not null && state.State.LatestEvent == state.State.LatestEventAtLastRetrain && options.Value.Clock == ClockMode.EventTime)
+        {
+            return; // nothing new arrived and the event clock did not move
+        }
+
+        await Retrain();
+    }
+
+    private DateOnly ClockDate() =>
+        options.Value.Clock == ClockMode.EventTime && state.State.LatestEvent is { } latest
+            ? DateOnly.FromDateTime(latest)
+            : DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Model v{Version} as of {AsOf}: {Customers} customers, K={K}, silhouette {Silhouette:F3}, {Insiders} Insiders; sweep: {Entered} entered, {Left} left; {Elapsed} ms")]
+    private static partial void LogRetrained(ILogger logger, long version, DateOnly asOf, int customers, int k, double silhouette, int insiders, int entered, int left, long elapsed);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Retrain skipped: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string reason);
+}

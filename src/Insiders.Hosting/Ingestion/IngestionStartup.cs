@@ -1,0 +1,35 @@
+using Insiders.Segmentation;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Insiders.Ingestion;
+
+/// <summary>
+/// On start: delivers journaled lines the grains may not have persisted (crash recovery) and activates the
+/// coordinator's retraining schedule. While running: checkpoints ingestion periodically; on stop: a final checkpoint.
+/// </summary>
+internal sealed class IngestionStartup(IngestionPipeline pipeline, IGrainFactory grains, IOptions<HostingOptions> hosting) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await pipeline.RecoverAsync(stoppingToken);
+        await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).EnsureScheduled();
+        using var timer = new PeriodicTimer(hosting.Value.CheckpointInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await pipeline.CheckpointAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await pipeline.CheckpointAsync(CancellationToken.None);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Insiders.Customers;
+using Insiders.Infrastructure;
+
+namespace Insiders.Storage;
+
+/// <summary>Insider entries and exits in the embedded database (table <c>insiders_transitions</c>), exactly once per (customer, sequence).</summary>
+public sealed class SqliteTransitionStore(SqliteDatabase database) : IInsiderTransitionStore
+{
+    public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transitions);
+        if (transitions.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        using var connection = database.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            INSERT INTO insiders_transitions (customer_id, sequence, at, model_version, from_segment, to_segment, entered)
+            VALUES ($customer, $sequence, $at, $version, $from, $to, $entered)
+            ON CONFLICT (customer_id, sequence) DO NOTHING
+            """;
+        foreach (var t in transitions)
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$customer", t.CustomerId);
+            command.Parameters.AddWithValue("$sequence", t.Sequence);
+            command.Parameters.AddWithValue("$at", t.At.ToString("O", CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$version", t.ModelVersion);
+            command.Parameters.AddWithValue("$from", (object?)t.FromSegment ?? DBNull.Value);
+            command.Parameters.AddWithValue("$to", (object?)t.ToSegment ?? DBNull.Value);
+            command.Parameters.AddWithValue("$entered", t.Entered ? 1 : 0);
+            command.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<(long Cursor, InsiderTransition Transition)>> ReadAsync(long afterCursor, int limit, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT cursor, customer_id, sequence, at, model_version, from_segment, to_segment, entered
+            FROM insiders_transitions WHERE cursor > $after ORDER BY cursor LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$after", afterCursor);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var page = new List<(long, InsiderTransition)>();
+        while (reader.Read())
+        {
+            page.Add((reader.GetInt64(0), new InsiderTransition(
+                reader.GetString(1),
+                reader.GetInt64(2),
+                DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
+                reader.GetInt64(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.GetInt64(7) == 1)));
+        }
+
+        return Task.FromResult<IReadOnlyList<(long, InsiderTransition)>>(page);
+    }
+}

@@ -21,7 +21,13 @@ public sealed class InsidersOptions
     public TimeSpan ModelRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Grain calls in flight per bulk operation (delivery, sweep, flush).</summary>
-    public int Parallelism { get; set; } = 256;
+    public int Parallelism { get; set; } = 64;
+
+    /// <summary>
+    /// Grain state writes in flight at a checkpoint. SQLite has one writer, so more than a couple only adds lock
+    /// contention (measured: 1 → 1.2 s, 8 → 6.4 s for 2.7k customers); PostgreSQL takes more.
+    /// </summary>
+    public int FlushParallelism { get; set; } = 1;
 
     public void Validate()
     {
@@ -35,9 +41,9 @@ public sealed class InsidersOptions
             throw new ArgumentOutOfRangeException(nameof(ModelRefreshInterval), ModelRefreshInterval, $"{Section}:ModelRefreshInterval must be positive.");
         }
 
-        if (Parallelism < 1)
+        if (Parallelism < 1 || FlushParallelism < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, $"{Section}:Parallelism must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, $"{Section}:Parallelism and {Section}:FlushParallelism must be at least 1.");
         }
     }
 

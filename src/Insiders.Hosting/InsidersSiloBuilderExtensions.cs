@@ -66,7 +66,7 @@ public static class InsidersSiloBuilderExtensions
         silo.AddAdoNetGrainStorage(InsidersNames.Storage, (AdoNetGrainStorageOptions o) =>
         {
             o.Invariant = "System.Data.SQLite"; // Orleans maps this invariant to Microsoft.Data.Sqlite
-            o.ConnectionString = database.ConnectionString;
+            o.DataSource = database.DataSource;
         });
         silo.Services.AddSingleton(database);
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();

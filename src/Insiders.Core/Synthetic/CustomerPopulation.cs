@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Insiders.Synthetic;
 
 /// <summary>
@@ -72,7 +74,7 @@ internal static class CustomerPopulation
 
             customers[i] = new CustomerProfile
             {
-                Id = ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Id = ids[i].ToString(CultureInfo.InvariantCulture),
                 Country = Countries.Sample(random),
                 Rate = rate,
                 ChurnProbability = random.NextBeta(ChurnAlpha, ChurnBeta),

@@ -9,7 +9,7 @@ namespace Insiders.Synthetic;
 internal sealed class ProductCatalog
 {
     // Popularity of the product of rank k is proportional to (k + Offset)^-Exponent: fitted to the real line counts
-    // by rank (the top product holds about 0.6% of lines, rank 100 a quarter of that, rank 1,000 a twentieth).
+    // by rank (the top product holds about 0.6% of lines, rank 100 a quarter of that, rank 1,000 about a twentieth).
     private const double PopularityOffset = 10;
     private const double PopularityExponent = 0.7;
 
@@ -75,7 +75,7 @@ internal sealed class ProductCatalog
     public int SampleIndex(Random random) => _popularity.Sample(random);
 
     /// <summary>Prices at 0.01 below 1 and at 0.05 above (2.55, 12.75), never below 0.06.</summary>
-    public static decimal RoundPrice(double price) => price < 1
+    private static decimal RoundPrice(double price) => price < 1
         ? Math.Max(0.06m, Math.Round((decimal)price, 2, MidpointRounding.AwayFromZero))
         : Math.Round((decimal)price * 20, MidpointRounding.AwayFromZero) / 20;
 

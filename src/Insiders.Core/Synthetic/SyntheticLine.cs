@@ -4,11 +4,15 @@ using Insiders.Transactions;
 namespace Insiders.Synthetic;
 
 /// <summary>One generated invoice line, with the columns of the UCI "Online Retail" format.</summary>
-/// <param name="InvoiceNo">Six-digit invoice number, increasing with time; cancellations carry a leading "C".</param>
+/// <param name="InvoiceNo">Invoice number from 536365 up, increasing with time (seven digits past 999999);
+/// cancellations carry a leading "C".</param>
+/// <param name="StockCode">Product code like "22423" or "85123A"; non-products (POST, M, D) on dirty lines.</param>
+/// <param name="Description">Upper-case product description; may hold commas or quotes.</param>
 /// <param name="Quantity">Units bought; negative on cancellation lines.</param>
 /// <param name="InvoiceDate">Date and time to the minute; the same for every line of an invoice.</param>
 /// <param name="UnitPrice">Price per unit, at most two decimals.</param>
-/// <param name="CustomerId">Integer customer id, or null for a guest checkout.</param>
+/// <param name="CustomerId">Integer customer id (12346 up), or null for a guest checkout.</param>
+/// <param name="Country">The customer's country, mostly "United Kingdom"; "Unspecified" on some dirty lines.</param>
 public sealed record SyntheticLine(
     string InvoiceNo,
     string StockCode,

@@ -6,7 +6,7 @@ namespace Insiders.Synthetic;
 /// <remarks>
 /// <para>
 /// The model: customers follow a BG/NBD-like process (purchase rates gamma-distributed across customers, a
-/// beta-distributed chance of churning after each purchase); 30% already trade at the start and the rest arrive over
+/// beta-distributed chance of churning after each purchase); 35% already trade at the start and the rest arrive over
 /// the window. Basket sizes and quantities are lognormal per customer and per invoice (with a few wholesalers),
 /// products have Zipf-like popularity and stable prices, intensity follows the real data's weekday × hour profile
 /// (no Saturdays), a seasonal ramp toward November and a Christmas closure. Guest invoices without customer id,

@@ -2,7 +2,7 @@ namespace Insiders.Synthetic;
 
 /// <summary>
 /// Settings of <see cref="SyntheticRetailGenerator"/>. The defaults give about a year of a 5,000-customer gift wholesaler,
-/// shaped like the UCI "Online Retail" data (roughly 650,000 lines).
+/// shaped like the UCI "Online Retail" data (about 550,000 lines; lines scale with customers × days).
 /// </summary>
 public sealed class SyntheticRetailOptions
 {

@@ -134,7 +134,7 @@ public sealed partial class IngestionPipeline(
             return;
         }
 
-        await ForEachWindowAsync(_touched, id => grains.GetGrain<ICustomerGrain>(id).Flush());
+        await ForEachWindowAsync(_touched, id => grains.GetGrain<ICustomerGrain>(id).Flush(), _options.FlushParallelism);
         await Task.WhenAll(Enumerable.Range(0, _options.Shards).Select(i => grains.GetGrain<IFeatureShardGrain>(i).Flush()));
         await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).Flush();
         await journal.SetCheckpointAsync(_journaled, cancellationToken);
@@ -142,14 +142,15 @@ public sealed partial class IngestionPipeline(
         _touched.Clear();
     }
 
-    private async Task<List<T>> ForEachWindowAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call)
+    private async Task<List<T>> ForEachWindowAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int? parallelism = null)
     {
+        var width = parallelism ?? _options.Parallelism;
         var results = new List<T>();
-        var window = new List<Task<T>>(_options.Parallelism);
+        var window = new List<Task<T>>(width);
         foreach (var item in items)
         {
             window.Add(call(item));
-            if (window.Count == _options.Parallelism)
+            if (window.Count == width)
             {
                 results.AddRange(await Task.WhenAll(window));
                 window.Clear();
@@ -160,12 +161,12 @@ public sealed partial class IngestionPipeline(
         return results;
     }
 
-    private Task ForEachWindowAsync<TItem>(IEnumerable<TItem> items, Func<TItem, Task> call) =>
+    private Task ForEachWindowAsync<TItem>(IEnumerable<TItem> items, Func<TItem, Task> call, int parallelism) =>
         ForEachWindowAsync(items, async item =>
         {
             await call(item);
             return true;
-        });
+        }, parallelism);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Recovered {Lines} journaled lines after checkpoint {Checkpoint}")]
     private static partial void LogRecovered(ILogger logger, long lines, long checkpoint);

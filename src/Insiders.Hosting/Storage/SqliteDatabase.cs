@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace Insiders.Storage;
@@ -7,6 +7,8 @@ namespace Insiders.Storage;
 public sealed class SqliteDatabase
 {
     public const string FileName = "insiders.db";
+
+    private DbDataSource? _dataSource;
 
     private SqliteDatabase(string dataDirectory, string connectionString)
     {
@@ -17,6 +19,9 @@ public sealed class SqliteDatabase
     public string DataDirectory { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>Connections with the embedded tuning (see <see cref="SqliteConnectionSource"/>).</summary>
+    public DbDataSource DataSource => _dataSource ??= new SqliteConnectionSource(ConnectionString);
 
     /// <summary>Creates the data directory and database if needed, switches it to WAL and applies the schema scripts.</summary>
     public static SqliteDatabase Open(string dataDirectory)
@@ -46,9 +51,8 @@ public sealed class SqliteDatabase
     /// <summary>An open connection. WAL with synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash or power loss can lose the last commits.</summary>
     public SqliteConnection OpenConnection()
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = (SqliteConnection)DataSource.CreateConnection();
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=NORMAL;");
         return connection;
     }
 

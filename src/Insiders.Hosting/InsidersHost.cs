@@ -24,8 +24,18 @@ public static class InsidersHost
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.UseOrleans(silo => silo.UseLocalhostClustering().AddInsiders(builder.Configuration));
+        // One embedded silo: loopback only, on the configured ports or free ones (so a CLI run never collides with a service).
+        var siloPort = builder.Configuration.GetValue<int?>("Insiders:SiloPort") ?? FreePort();
+        var gatewayPort = builder.Configuration.GetValue<int?>("Insiders:GatewayPort") ?? FreePort();
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort).AddInsiders(builder.Configuration));
         return builder.Build();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The latest report of every customer, from all shards.</summary>

@@ -49,9 +49,6 @@ public static class InsidersSiloBuilderExtensions
             return true;
         }).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(InsidersOptions.Section));
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ModelCache>();
-        services.TryAddSingleton<InsiderFeed>();
         services.TryAddSingleton<IngestionPipeline>();
         services.AddHostedService<IngestionStartup>();
         // Grain state in Orleans' binary format: compact and fast; BI reads the application tables, not this payload.
@@ -71,6 +68,7 @@ public static class InsidersSiloBuilderExtensions
         silo.Services.AddSingleton(database);
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();
+        silo.Services.AddInsidersGrainServices();
         return silo;
     }
 }

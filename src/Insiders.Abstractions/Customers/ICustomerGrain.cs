@@ -15,9 +15,12 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("status")]
     Task<CustomerStatus> GetStatus();
 
-    /// <summary>Reclassifies against a model at least as new as <paramref name="modelVersion"/> (the bulk sweep calls this).</summary>
+    /// <summary>
+    /// Reclassifies against a model at least as new as <paramref name="modelVersion"/>, with the clock at least
+    /// <paramref name="asOf"/> (the bulk sweep calls this, so the grain decides exactly what the sweep computed).
+    /// </summary>
     [Alias("reclassify")]
-    Task<CustomerReport> Reclassify(long modelVersion);
+    Task<CustomerReport> Reclassify(long modelVersion, DateOnly asOf);
 
     /// <summary>Persists the state (and any pending Insider transitions) when it changed since the last flush.</summary>
     [Alias("flush")]

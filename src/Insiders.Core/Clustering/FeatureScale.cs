@@ -6,7 +6,7 @@ namespace Insiders.Clustering;
 [GenerateSerializer, Immutable, Alias("insiders.feature-scale")]
 public sealed record FeatureScale(FeatureKind Feature, bool Log, double Weight, double Mean, double Std)
 {
-    /// <summary>The raw value of <paramref name="feature"/>; an undefined avg_recency_days counts as the recency window (days since first purchase).</summary>
+    /// <summary>The raw value of <paramref name="feature"/>; an undefined avg_recency_days counts as 1 / frequency (days from first purchase to the clock date, plus one).</summary>
     public static double Raw(CustomerFeatures f, FeatureKind feature) => feature switch
     {
         FeatureKind.GrossRevenue => (double)f.GrossRevenue,

@@ -37,7 +37,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
             segments,
             rows.Count,
             profiles.Where(p => p.IsInsider).Sum(p => p.Customers),
-            "highest mean gross revenue clusters, greedily, within the Insider share",
+            "clusters by mean gross revenue, greedily, each taken while it fits within the Insider share",
             _options.HysteresisMargin,
             null);
     }
@@ -72,7 +72,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         KMeansFitter.Result? best = null;
         var bestScore = double.NegativeInfinity;
         var maxK = Math.Min(_options.MaxClusters, sample.Length - 1);
-        for (var k = _options.MinClusters; k <= maxK; k++)
+        for (var k = _options.MinClusters; k <= maxK; k += _options.ClusterStep)
         {
             var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));
             var score = Silhouette.Compute(sample, result.Labels, k, _options.SilhouetteSample, _options.Seed);
@@ -101,7 +101,8 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         return idx[..max].Select(i => points[i]).ToArray();
     }
 
-    // Clusters ranked by mean gross revenue, added while the Insiders stay within the share.
+    // Clusters ranked by mean gross revenue; each is added when it still fits within the Insider share (smaller clusters
+    // further down may fill the room a big one could not take).
     private bool[] SelectInsiders(List<CustomerFeatures> rows, FitResult fit)
     {
         var k = fit.Centroids.Length;
@@ -120,7 +121,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         {
             if (taken + counts[c] > limit)
             {
-                break;
+                continue;
             }
 
             insiders[c] = true;

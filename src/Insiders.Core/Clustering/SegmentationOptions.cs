@@ -6,13 +6,16 @@ public sealed class SegmentationOptions
     public const string Section = "Insiders:Segmentation";
 
     /// <summary>Smallest number of clusters tried.</summary>
-    public int MinClusters { get; set; } = 4;
+    public int MinClusters { get; set; } = 24;
 
     /// <summary>Largest number of clusters tried; K is the one with the best silhouette.</summary>
-    public int MaxClusters { get; set; } = 10;
+    public int MaxClusters { get; set; } = 48;
+
+    /// <summary>Step between the K values tried.</summary>
+    public int ClusterStep { get; set; } = 8;
 
     /// <summary>k-means restarts (different seeds) per K; the lowest inertia wins.</summary>
-    public int Restarts { get; set; } = 4;
+    public int Restarts { get; set; } = 3;
 
     /// <summary>Base seed: the same data and seed give the same model.</summary>
     public int Seed { get; set; } = 7;
@@ -33,23 +36,23 @@ public sealed class SegmentationOptions
     public double IdentityMatchDistance { get; set; } = 0.75;
 
     /// <summary>The clustering features and their transforms.</summary>
+    /// <remarks>
+    /// Default: log1p + standardised recency, frequency and gross revenue, with revenue weighted 4× the others, so the
+    /// fine-grained clusters are revenue bands split by recency and frequency (see docs/backtest.md for the search).
+    /// </remarks>
     public List<FeatureSpec> Features { get; set; } =
     [
-        new(FeatureKind.GrossRevenue),
-        new(FeatureKind.QtyInvoices),
-        new(FeatureKind.RecencyDays),
-        new(FeatureKind.QtyProducts),
-        new(FeatureKind.Frequency),
-        new(FeatureKind.AvgTicket),
-        new(FeatureKind.ReturnRate, Log: false),
+        new(FeatureKind.RecencyDays, Weight: 0.5),
+        new(FeatureKind.Frequency, Weight: 0.5),
+        new(FeatureKind.GrossRevenue, Weight: 2.0),
     ];
 
     /// <summary>Throws with a clear message when a setting is out of range.</summary>
     public void Validate()
     {
-        if (MinClusters < 2 || MaxClusters < MinClusters)
+        if (MinClusters < 2 || MaxClusters < MinClusters || ClusterStep < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MinClusters), $"{Section}: need 2 <= MinClusters <= MaxClusters (got {MinClusters}..{MaxClusters}).");
+            throw new ArgumentOutOfRangeException(nameof(MinClusters), $"{Section}: need 2 <= MinClusters <= MaxClusters and ClusterStep >= 1 (got {MinClusters}..{MaxClusters} step {ClusterStep}).");
         }
 
         if (Restarts < 1 || SilhouetteSample < 10 || FitSample < 100)

@@ -175,18 +175,41 @@ public sealed class OnlineRetailReader
             : $"expected {_columnCount} columns, found {_fields.Count}";
     }
 
+    // True when a field that opened with a quote is still open at the end of the text (a quoted field spanning lines).
+    // A stray quote inside an unquoted field does not continue the record; SplitFields rejects that line alone.
     private static bool QuotesUnbalanced(string text)
     {
-        var quotes = 0;
-        foreach (var c in text)
+        var atFieldStart = true;
+        var inQuotes = false;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (c == '"')
+            var c = text[i];
+            if (inQuotes)
             {
-                quotes++;
+                if (c == '"')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        i++;
+                    }
+                    else
+                    {
+                        inQuotes = false;
+                    }
+                }
+
+                continue;
             }
+
+            if (c == '"' && atFieldStart)
+            {
+                inQuotes = true;
+            }
+
+            atFieldStart = c == ',';
         }
 
-        return (quotes & 1) == 1;
+        return inQuotes;
     }
 
     private string? SplitFields(ReadOnlySpan<char> text)

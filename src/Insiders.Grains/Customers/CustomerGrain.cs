@@ -77,8 +77,9 @@ public sealed class CustomerGrain(
             S.Ledger.LineCount);
     }
 
-    public async Task<CustomerReport> Reclassify(long modelVersion)
+    public async Task<CustomerReport> Reclassify(long modelVersion, DateOnly asOf)
     {
+        models.ObserveClock(asOf);
         var model = await models.EnsureAsync(modelVersion);
         var history = S.Ledger.ToHistory(Id);
         if (model is not null)
@@ -86,6 +87,8 @@ public sealed class CustomerGrain(
             Classify(model, history);
         }
 
+        // A sweep-driven change is recorded (transition + state) now, not at the next ingestion checkpoint.
+        await Flush();
         return Report(history, 0);
     }
 

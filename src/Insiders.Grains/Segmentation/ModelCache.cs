@@ -44,6 +44,9 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
         }
     }
 
+    /// <summary>Moves the event clock to at least <paramref name="date"/> (a sweep's clock date).</summary>
+    public void ObserveClock(DateOnly date) => ObserveEvent(date.ToDateTime(TimeOnly.MinValue));
+
     /// <summary>The current model, refreshed from the coordinator when the refresh interval has passed.</summary>
     public async ValueTask<SegmentModel?> GetAsync()
     {
@@ -75,6 +78,7 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
             if (_model is null || model.Version > _model.Version)
             {
                 _model = model;
+                _latestLocalEvent = Max(_latestLocalEvent, model.AsOf.ToDateTime(TimeOnly.MinValue));
             }
         }
     }

@@ -23,6 +23,7 @@ public sealed partial class IngestionPipeline(
     ILogger<IngestionPipeline> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private readonly InsidersOptions _options = options.Value;
     private long _journaled;
@@ -32,6 +33,7 @@ public sealed partial class IngestionPipeline(
     public async Task<IngestResult> IngestAsync(IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
+        await _recovered.Task.WaitAsync(cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -49,6 +51,7 @@ public sealed partial class IngestionPipeline(
     /// <summary>Flushes every grain touched since the last checkpoint, then records the journal position.</summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken = default)
     {
+        await _recovered.Task.WaitAsync(cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -60,7 +63,10 @@ public sealed partial class IngestionPipeline(
         }
     }
 
-    /// <summary>Re-delivers journaled lines after the checkpoint (after a crash), then checkpoints.</summary>
+    /// <summary>
+    /// Re-delivers journaled lines after the checkpoint (after a crash), then checkpoints. Ingestion waits until this
+    /// has run once (the host runs it as soon as the silo is up).
+    /// </summary>
     public async Task<long> RecoverAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -83,6 +89,7 @@ public sealed partial class IngestionPipeline(
                 await CheckpointCoreAsync(cancellationToken);
             }
 
+            _recovered.TrySetResult();
             return recovered;
         }
         finally

@@ -8,10 +8,18 @@ namespace Insiders.Ingestion;
 /// On start: delivers journaled lines the grains may not have persisted (crash recovery) and activates the
 /// coordinator's retraining schedule. While running: checkpoints ingestion periodically; on stop: a final checkpoint.
 /// </summary>
-internal sealed class IngestionStartup(IngestionPipeline pipeline, IGrainFactory grains, IOptions<HostingOptions> hosting) : BackgroundService
+internal sealed class IngestionStartup(
+    IngestionPipeline pipeline, IGrainFactory grains, IOptions<HostingOptions> hosting, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The silo must be up before grains can be called; the pipeline holds all ingestion until recovery is done.
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
         await pipeline.RecoverAsync(stoppingToken);
         await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).EnsureScheduled();
         using var timer = new PeriodicTimer(hosting.Value.CheckpointInterval);

@@ -1,0 +1,19 @@
+using Insiders.Infrastructure;
+using Insiders.Segmentation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Insiders;
+
+/// <summary>The per-silo services the grains depend on.</summary>
+public static class InsidersGrainServices
+{
+    public static IServiceCollection AddInsidersGrainServices(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ModelCache>();
+        services.TryAddSingleton<InsiderFeed>();
+        services.TryAddSingleton<IInsiderTransitionStore, InMemoryTransitionStore>();
+        return services;
+    }
+}

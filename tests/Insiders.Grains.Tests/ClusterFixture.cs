@@ -1,0 +1,67 @@
+using Insiders.Clustering;
+using Insiders.Infrastructure;
+using Insiders.Ingestion;
+using Insiders.Segmentation;
+using Insiders.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Insiders.Tests;
+
+/// <summary>One in-process two-silo cluster (memory storage) shared by the grain tests of a collection.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>Shared by both silos so tests can read every recorded transition.</summary>
+    public static InMemoryTransitionStore Transitions { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(InsidersNames.Storage);
+            silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+            silo.Services.AddSingleton<IInsiderTransitionStore>(Transitions);
+            silo.Services.AddInsidersGrainServices();
+            silo.Services.AddOptions<InsidersOptions>().Configure(o =>
+            {
+                o.Shards = 4;
+                o.RetrainPeriod = TimeSpan.Zero;
+                o.ModelRefreshInterval = TimeSpan.FromMilliseconds(200);
+            });
+            silo.Services.AddOptions<SegmentationOptions>().Configure(o =>
+            {
+                o.MinClusters = 6;
+                o.MaxClusters = 12;
+                o.ClusterStep = 3;
+                o.Restarts = 2;
+            });
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <summary>A pipeline in the test process, talking to the cluster through its client (journal in memory).</summary>
+    public async Task<IngestionPipeline> NewPipelineAsync()
+    {
+        var options = Options.Create(new InsidersOptions { Shards = 4 });
+        var pipeline = new IngestionPipeline(Grains, new InMemoryTransactionJournal(), new ModelCache(Grains, options, TimeProvider.System), options, NullLogger<IngestionPipeline>.Instance);
+        await pipeline.RecoverAsync();
+        return pipeline;
+    }
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,28 +1,27 @@
 -- Insiders application tables for the embedded (SQLite) default. Idempotent.
 
--- Every accepted line, once (line_id is the line identity: source + position). The durable record of what was
--- acknowledged; seq orders ingestion, and lines after the checkpoint are re-delivered to the grains on start.
-CREATE TABLE IF NOT EXISTS insiders_transactions
+-- The journal: every accepted ingestion batch, once, as one row (payload = the lines in LineBatchCodec's binary form).
+-- A batch is acknowledged when its row has committed. writer = the silo whose pipeline accepted it.
+CREATE TABLE IF NOT EXISTS insiders_journal
 (
-    seq          INTEGER PRIMARY KEY,
-    line_id      INTEGER NOT NULL UNIQUE,
-    invoice_no   TEXT    NOT NULL,
-    stock_code   TEXT    NOT NULL,
-    quantity     INTEGER NOT NULL,
-    invoice_date TEXT    NOT NULL,   -- yyyy-MM-dd HH:mm:ss
-    unit_price   TEXT    NOT NULL,   -- exact decimal as text
-    customer_id  TEXT    NOT NULL,
-    country      TEXT    NOT NULL,
-    received_at  TEXT    NOT NULL
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    writer      TEXT    NOT NULL,
+    line_count  INTEGER NOT NULL,
+    first_event TEXT    NULL,       -- yyyy-MM-dd HH:mm:ss, earliest InvoiceDate in the batch
+    last_event  TEXT    NULL,
+    payload     BLOB    NOT NULL,
+    received_at TEXT    NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS ix_insiders_transactions_customer ON insiders_transactions (customer_id);
+CREATE INDEX IF NOT EXISTS ix_insiders_journal_writer ON insiders_journal (writer, seq);
 
--- Up to which seq the grains' persisted state reflects the journal.
+-- Per writer: the last of its batches that the grains' persisted state covers. Batches after it are delivered again
+-- on recovery (customers ignore lines they already hold).
 CREATE TABLE IF NOT EXISTS insiders_checkpoints
 (
-    name TEXT    NOT NULL PRIMARY KEY,
-    seq  INTEGER NOT NULL
+    writer     TEXT    NOT NULL PRIMARY KEY,
+    seq        INTEGER NOT NULL,
+    updated_at TEXT    NOT NULL
 );
 
 -- Insider entries (entered = 1) and exits (entered = 0); (customer_id, sequence) makes recording idempotent.

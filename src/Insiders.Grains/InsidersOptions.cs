@@ -29,6 +29,15 @@ public sealed class InsidersOptions
     /// </summary>
     public int FlushParallelism { get; set; } = 1;
 
+    /// <summary>
+    /// Lines a pipeline keeps in memory since its last checkpoint (to deliver again to a customer whose activation was
+    /// lost with a silo). Reaching it checkpoints early.
+    /// </summary>
+    public int MaxUncheckpointedLines { get; set; } = 1_000_000;
+
+    /// <summary>How long delivery of a journaled batch is retried while silos fail and the cluster settles.</summary>
+    public TimeSpan DeliveryRetryTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     public void Validate()
     {
         if (Shards is < 1 or > 4096)
@@ -39,6 +48,11 @@ public sealed class InsidersOptions
         if (ModelRefreshInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ModelRefreshInterval), ModelRefreshInterval, $"{Section}:ModelRefreshInterval must be positive.");
+        }
+
+        if (MaxUncheckpointedLines < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxUncheckpointedLines), MaxUncheckpointedLines, $"{Section}:MaxUncheckpointedLines must be at least 1.");
         }
 
         if (Parallelism < 1 || FlushParallelism < 1)

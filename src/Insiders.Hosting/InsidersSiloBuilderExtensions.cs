@@ -49,6 +49,7 @@ public static class InsidersSiloBuilderExtensions
             return true;
         }).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(InsidersOptions.Section));
+        services.TryAddSingleton(IngestionWriter.ForSilo);
         services.TryAddSingleton<IngestionPipeline>();
         services.AddHostedService<IngestionStartup>();
         // Grain state in Orleans' binary format: compact and fast; BI reads the application tables, not this payload.

@@ -52,7 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task<IngestionPipeline> NewPipelineAsync()
     {
         var options = Options.Create(new InsidersOptions { Shards = 4 });
-        var pipeline = new IngestionPipeline(Grains, new InMemoryTransactionJournal(), new ModelCache(Grains, options, TimeProvider.System), options, NullLogger<IngestionPipeline>.Instance);
+        var pipeline = new IngestionPipeline(Grains, new InMemoryTransactionJournal(), new ModelCache(Grains, options, TimeProvider.System), options, new IngestionWriter("test", _ => Task.FromResult<IReadOnlySet<string>>(new HashSet<string> { "test" })), NullLogger<IngestionPipeline>.Instance);
         await pipeline.RecoverAsync();
         return pipeline;
     }

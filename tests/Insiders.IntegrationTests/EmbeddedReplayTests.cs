@@ -148,7 +148,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
         };
 
         // Acknowledged (journaled) but the process died before any grain saw them.
-        await journal.AppendAsync(lines);
+        await journal.AppendAsync("S127.0.0.1:1:1", lines); // a previous life of the silo
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         using var host = InsidersHost.Build(new Dictionary<string, string?> { ["Insiders:DataDirectory"] = DataDir, ["Insiders:RetrainPeriod"] = "00:00:00" });

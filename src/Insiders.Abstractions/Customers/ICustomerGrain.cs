@@ -22,7 +22,10 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("reclassify")]
     Task<CustomerReport> Reclassify(long modelVersion, DateOnly asOf);
 
-    /// <summary>Persists the state (and any pending Insider transitions) when it changed since the last flush.</summary>
+    /// <summary>
+    /// Persists the state (and any pending Insider transitions) when it changed since the last flush; returns the
+    /// activation id (see <see cref="CustomerReport.Activation"/>).
+    /// </summary>
     [Alias("flush")]
-    Task Flush();
+    Task<Guid> Flush();
 }

@@ -12,8 +12,9 @@ namespace Insiders.Segmentation;
 [Alias("insiders.feature-shard")]
 public interface IFeatureShardGrain : IGrainWithIntegerKey
 {
+    /// <summary>Keeps the newest report of each customer; returns the activation id (a change means reports were lost).</summary>
     [Alias("report")]
-    Task Report(Immutable<CustomerReport[]> reports);
+    Task<Guid> Report(Immutable<CustomerReport[]> reports);
 
     [Alias("snapshot")]
     Task<Immutable<CustomerHistory[]>> Snapshot();
@@ -26,6 +27,7 @@ public interface IFeatureShardGrain : IGrainWithIntegerKey
     [Alias("sweep")]
     Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf);
 
+    /// <summary>Persists the reports if they changed; returns the activation id.</summary>
     [Alias("flush")]
-    Task Flush();
+    Task<Guid> Flush();
 }

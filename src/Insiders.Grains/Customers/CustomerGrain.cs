@@ -19,6 +19,7 @@ public sealed class CustomerGrain(
     InsiderFeed feed,
     TimeProvider time) : Grain, ICustomerGrain
 {
+    private readonly Guid _activation = Guid.NewGuid();
     private bool _dirty;
 
     private string Id => this.GetPrimaryKeyString();
@@ -92,11 +93,11 @@ public sealed class CustomerGrain(
         return Report(history, 0);
     }
 
-    public async Task Flush()
+    public async Task<Guid> Flush()
     {
         if (!_dirty)
         {
-            return;
+            return _activation;
         }
 
         if (S.Pending.Count > 0)
@@ -107,6 +108,7 @@ public sealed class CustomerGrain(
 
         await state.WriteStateAsync();
         _dirty = false;
+        return _activation;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -166,5 +168,5 @@ public sealed class CustomerGrain(
     }
 
     private CustomerReport Report(CustomerHistory history, int applied) =>
-        new(history, S.Revision, S.ModelVersion, S.SegmentId, S.IsInsider, applied);
+        new(history, S.Revision, S.ModelVersion, S.SegmentId, S.IsInsider, applied, _activation);
 }

@@ -14,16 +14,17 @@ public sealed class FeatureShardGrain(
     [PersistentState("shard", InsidersNames.Storage)] IPersistentState<FeatureShardState> state,
     IOptions<InsidersOptions> options) : Grain, IFeatureShardGrain
 {
+    private readonly Guid _activation = Guid.NewGuid();
     private bool _dirty;
 
-    public Task Report(Immutable<CustomerReport[]> reports)
+    public Task<Guid> Report(Immutable<CustomerReport[]> reports)
     {
         foreach (var report in reports.Value)
         {
             Upsert(report);
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(_activation);
     }
 
     public Task<Immutable<CustomerHistory[]>> Snapshot() =>
@@ -76,13 +77,15 @@ public sealed class FeatureShardGrain(
         return new SweepResult(customers, toCall.Count, entered, left);
     }
 
-    public async Task Flush()
+    public async Task<Guid> Flush()
     {
         if (_dirty)
         {
             await state.WriteStateAsync();
             _dirty = false;
         }
+
+        return _activation;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

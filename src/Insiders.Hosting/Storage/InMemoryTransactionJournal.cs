@@ -7,41 +7,61 @@ namespace Insiders.Storage;
 public sealed class InMemoryTransactionJournal : ITransactionJournal
 {
     private readonly Lock _lock = new();
-    private readonly List<TransactionLine> _lines = [];
-    private readonly HashSet<ulong> _ids = [];
-    private long _checkpoint;
+    private readonly List<(string Writer, JournalBatch Batch)> _batches = [];
+    private readonly Dictionary<string, long> _checkpoints = new(StringComparer.Ordinal);
 
-    public Task<JournalAppend> AppendAsync(IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default)
+    public Task<long> AppendAsync(string writer, IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            var added = lines.Where(l => _ids.Add(l.LineId)).ToList();
-            _lines.AddRange(added);
-            return Task.FromResult(new JournalAppend(added, _lines.Count));
+            var sequence = _batches.Count + 1;
+            _batches.Add((writer, new JournalBatch(sequence, lines.ToArray())));
+            return Task.FromResult((long)sequence);
         }
     }
 
-    public Task<long> GetCheckpointAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _checkpoint));
-
-    public Task SetCheckpointAsync(long sequence, CancellationToken cancellationToken = default)
+    public Task<long> GetCheckpointAsync(string writer, CancellationToken cancellationToken = default)
     {
-        Interlocked.Exchange(ref _checkpoint, Math.Max(sequence, Interlocked.Read(ref _checkpoint)));
-        return Task.CompletedTask;
-    }
-
-    public async IAsyncEnumerable<(long LastSequence, TransactionLine[] Lines)> ReadAfterAsync(long sequence, int batchSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await Task.Yield();
-        TransactionLine[] tail;
         lock (_lock)
         {
-            tail = _lines.Skip((int)sequence).ToArray();
+            return Task.FromResult(_checkpoints.GetValueOrDefault(writer));
+        }
+    }
+
+    public Task SetCheckpointAsync(string writer, long sequence, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _checkpoints[writer] = Math.Max(sequence, _checkpoints.GetValueOrDefault(writer));
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<string>> PendingWritersAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<string> pending = _batches
+                .Where(b => b.Batch.Sequence > _checkpoints.GetValueOrDefault(b.Writer))
+                .Select(b => b.Writer)
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult(pending);
+        }
+    }
+
+    public async IAsyncEnumerable<JournalBatch> ReadAfterAsync(string writer, long sequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        List<JournalBatch> batches;
+        lock (_lock)
+        {
+            batches = _batches.Where(b => b.Writer == writer && b.Batch.Sequence > sequence).Select(b => b.Batch).ToList();
         }
 
-        for (var i = 0; i < tail.Length; i += batchSize)
+        foreach (var batch in batches)
         {
-            var batch = tail.Skip(i).Take(batchSize).ToArray();
-            yield return (sequence + i + batch.Length, batch);
+            await Task.Yield();
+            yield return batch;
         }
     }
 }

@@ -14,6 +14,7 @@ public static class InsidersGrainServices
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<InsiderFeed>();
         services.TryAddSingleton<IInsiderTransitionStore, InMemoryTransitionStore>();
+        services.TryAddSingleton<IReadModelStore, NoReadModelStore>();
         return services;
     }
 }

@@ -1,8 +1,11 @@
 namespace Insiders;
 
-/// <summary>Process-level settings (section <c>Insiders</c>): storage and data location.</summary>
+/// <summary>Process-level settings (section <c>Insiders</c>): storage, data location, cluster membership and ports.</summary>
 public sealed class HostingOptions
 {
+    /// <summary>Name of the connection string (<c>ConnectionStrings:Insiders</c>) used in PostgreSQL mode.</summary>
+    public const string ConnectionStringName = "Insiders";
+
     /// <summary>Storage backend; the embedded SQLite default needs no configuration.</summary>
     public StorageMode Storage { get; set; } = StorageMode.Sqlite;
 
@@ -11,4 +14,22 @@ public sealed class HostingOptions
 
     /// <summary>How often the running service checkpoints ingestion (flushes touched grains).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>PostgreSQL mode: apply the deploy/postgres scripts (idempotent, advisory-locked) when the silo starts.</summary>
+    public bool ApplySchema { get; set; } = true;
+
+    /// <summary>Orleans cluster id: silos with the same id and database form one cluster.</summary>
+    public string ClusterId { get; set; } = "insiders";
+
+    /// <summary>Orleans service id: stable across deployments (grain state and reminders are keyed by it).</summary>
+    public string ServiceId { get; set; } = "insiders";
+
+    /// <summary>Silo-to-silo port; a free port when unset.</summary>
+    public int? SiloPort { get; set; }
+
+    /// <summary>Client gateway port; a free port when unset.</summary>
+    public int? GatewayPort { get; set; }
+
+    /// <summary>PostgreSQL mode: the address other silos reach this one at (default: loopback, for one machine).</summary>
+    public string? AdvertisedAddress { get; set; }
 }

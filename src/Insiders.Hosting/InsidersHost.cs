@@ -10,7 +10,8 @@ namespace Insiders;
 public static class InsidersHost
 {
     /// <summary>
-    /// A generic host running one silo (localhost clustering) with Insiders on the storage chosen by configuration.
+    /// A generic host running a silo with Insiders on the storage chosen by configuration (one embedded silo on loopback by
+    /// default; a member of the PostgreSQL cluster with <c>Insiders:Storage=Postgres</c>).
     /// <paramref name="settings"/> override configuration keys (e.g. <c>Insiders:DataDirectory</c>).
     /// </summary>
     public static IHost Build(IReadOnlyDictionary<string, string?>? settings = null, LogLevel minimumLevel = LogLevel.Warning, string[]? args = null)
@@ -24,18 +25,8 @@ public static class InsidersHost
         builder.Logging.SetMinimumLevel(minimumLevel);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        // One embedded silo: loopback only, on the configured ports or free ones (so a CLI run never collides with a service).
-        var siloPort = builder.Configuration.GetValue<int?>("Insiders:SiloPort") ?? FreePort();
-        var gatewayPort = builder.Configuration.GetValue<int?>("Insiders:GatewayPort") ?? FreePort();
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort).AddInsiders(builder.Configuration));
+        builder.UseOrleans(silo => silo.AddInsiders(builder.Configuration));
         return builder.Build();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The latest report of every customer, from all shards.</summary>

@@ -1,40 +1,71 @@
+using System.Net;
 using Insiders.Clustering;
 using Insiders.Infrastructure;
 using Insiders.Ingestion;
 using Insiders.Segmentation;
 using Insiders.Storage;
+using Insiders.Storage.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Storage;
 
 namespace Insiders;
 
-/// <summary>Wires Insiders into a silo: options, storage, the model cache, the ingestion pipeline.</summary>
+/// <summary>Wires Insiders into a silo: membership, storage, reminders, the model cache, the ingestion pipeline.</summary>
 public static class InsidersSiloBuilderExtensions
 {
-    /// <summary>Adds Insiders to the silo, with storage chosen by <c>Insiders:Storage</c> (embedded SQLite by default).</summary>
+    private const string NpgsqlInvariant = "Npgsql";
+
+    /// <summary>
+    /// Adds Insiders to the silo with storage chosen by <c>Insiders:Storage</c>: the embedded SQLite default (one silo
+    /// on loopback) or PostgreSQL (<c>ConnectionStrings:Insiders</c>; membership, grain state and reminders through the
+    /// Orleans ADO.NET providers, so every silo on the same database joins one cluster).
+    /// </summary>
     public static ISiloBuilder AddInsiders(this ISiloBuilder silo, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configuration);
         var hosting = configuration.GetSection(InsidersOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         silo.AddInsidersCore(configuration);
+        var siloPort = hosting.SiloPort ?? FreePort();
+        var gatewayPort = hosting.GatewayPort ?? FreePort();
         switch (hosting.Storage)
         {
             case StorageMode.Sqlite:
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
+                silo.UseInMemoryReminderService(); // one silo: the coordinator registers its schedule again at every start
                 silo.AddInsidersSqlite(SqliteDatabase.Open(hosting.DataDirectory));
                 break;
+            case StorageMode.Postgres:
+                var connectionString = configuration.GetConnectionString(HostingOptions.ConnectionStringName);
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new InvalidOperationException(
+                        $"Insiders:Storage=Postgres needs ConnectionStrings:{HostingOptions.ConnectionStringName} " +
+                        $"(environment variable ConnectionStrings__{HostingOptions.ConnectionStringName}).");
+                }
+
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = hosting.ClusterId;
+                    o.ServiceId = hosting.ServiceId;
+                });
+                var advertised = hosting.AdvertisedAddress is { } a ? ResolveAddress(a) : IPAddress.Loopback;
+                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+                silo.AddInsidersPostgres(connectionString, hosting.ApplySchema);
+                break;
             default:
-                throw new NotSupportedException(
-                    $"Insiders:Storage={hosting.Storage} is not available in this build; use Sqlite (the embedded default).");
+                throw new NotSupportedException($"Insiders:Storage={hosting.Storage} is not supported; use Sqlite (the default) or Postgres.");
         }
 
         return silo;
     }
 
-    /// <summary>Options, grains' services and the ingestion pipeline; storage is added separately.</summary>
+    /// <summary>Options, grains' services and the ingestion pipeline; membership and storage are added separately.</summary>
     public static ISiloBuilder AddInsidersCore(this ISiloBuilder silo, IConfiguration configuration)
     {
         var services = silo.Services;
@@ -49,6 +80,8 @@ public static class InsidersSiloBuilderExtensions
             return true;
         }).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(InsidersOptions.Section));
+        // The retraining schedule is a reminder; allow periods below Orleans' one-minute default (demos, tests).
+        services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         services.TryAddSingleton(IngestionWriter.ForSilo);
         services.TryAddSingleton<IngestionPipeline>();
         services.AddHostedService<IngestionStartup>();
@@ -71,5 +104,54 @@ public static class InsidersSiloBuilderExtensions
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();
         silo.Services.AddInsidersGrainServices();
         return silo;
+    }
+
+    /// <summary>
+    /// PostgreSQL: membership, grain state and reminders through the Orleans ADO.NET providers (our deploy/postgres
+    /// scripts), the journal, transitions and BI tables in the same database.
+    /// </summary>
+    public static ISiloBuilder AddInsidersPostgres(this ISiloBuilder silo, string connectionString, bool applySchema = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        if (applySchema)
+        {
+            // Before the silo starts: membership needs its tables. Idempotent and advisory-locked across silos.
+            PostgresSchema.ApplyAsync(dataSource, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(InsidersNames.Storage, (AdoNetGrainStorageOptions o) =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddSingleton(dataSource);
+        silo.Services.AddSingleton<ITransactionJournal, PostgresTransactionJournal>();
+        silo.Services.AddSingleton<IInsiderTransitionStore, PostgresTransitionStore>();
+        silo.Services.AddSingleton<IReadModelStore, PostgresReadModelStore>();
+        silo.Services.AddSingleton<TransactionProjector>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<TransactionProjector>());
+        silo.Services.AddInsidersGrainServices();
+        return silo;
+    }
+
+    private static IPAddress ResolveAddress(string value) =>
+        IPAddress.TryParse(value, out var ip) ? ip : Dns.GetHostAddresses(value).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

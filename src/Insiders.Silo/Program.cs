@@ -2,9 +2,7 @@ using Insiders;
 using Insiders.Silo;
 
 var builder = WebApplication.CreateBuilder(args);
-var siloPort = builder.Configuration.GetValue("Insiders:SiloPort", 11111);
-var gatewayPort = builder.Configuration.GetValue("Insiders:GatewayPort", 30000);
-builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort).AddInsiders(builder.Configuration));
+builder.UseOrleans(silo => silo.AddInsiders(builder.Configuration));
 builder.Services.AddOptions<DemoFeedOptions>().BindConfiguration(DemoFeedOptions.Section);
 builder.Services.AddHostedService<DemoFeed>();
 

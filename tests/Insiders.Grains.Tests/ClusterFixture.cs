@@ -27,6 +27,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(InsidersNames.Storage);
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
             silo.Services.AddSingleton<IInsiderTransitionStore>(Transitions);
             silo.Services.AddInsidersGrainServices();

@@ -18,4 +18,8 @@ public sealed class CoordinatorState
 
     [Id(3)]
     public long ReportsAtLastRetrain { get; set; }
+
+    /// <summary>Retrains started by the schedule (reminder ticks that found new data), for operators and tests.</summary>
+    [Id(4)]
+    public long ScheduledRetrains { get; set; }
 }

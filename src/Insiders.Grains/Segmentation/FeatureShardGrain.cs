@@ -1,6 +1,7 @@
 using Insiders.Clustering;
 using Insiders.Customers;
 using Insiders.Features;
+using Insiders.Infrastructure;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -12,9 +13,12 @@ namespace Insiders.Segmentation;
 /// </summary>
 public sealed class FeatureShardGrain(
     [PersistentState("shard", InsidersNames.Storage)] IPersistentState<FeatureShardState> state,
-    IOptions<InsidersOptions> options) : Grain, IFeatureShardGrain
+    IOptions<InsidersOptions> options,
+    IReadModelStore readModel,
+    ModelCache models) : Grain, IFeatureShardGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private bool _dirty;
 
     public Task<Guid> Report(Immutable<CustomerReport[]> reports)
@@ -74,6 +78,7 @@ public sealed class FeatureShardGrain(
             }
         }
 
+        await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away
         return new SweepResult(customers, toCall.Count, entered, left);
     }
 
@@ -83,6 +88,13 @@ public sealed class FeatureShardGrain(
         {
             await state.WriteStateAsync();
             _dirty = false;
+        }
+
+        if (_changed.Count > 0)
+        {
+            var clock = models.Clock;
+            await readModel.UpsertCustomersAsync(_changed.Select(id => state.State.Customers[id]).ToArray(), clock);
+            _changed.Clear();
         }
 
         return _activation;
@@ -102,6 +114,7 @@ public sealed class FeatureShardGrain(
         {
             customers[id] = report;
             _dirty = true;
+            _changed.Add(id);
         }
     }
 }

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Insiders.Clustering;
 using Microsoft.Extensions.Logging;
+using Insiders.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Insiders.Segmentation;
 
 /// <summary>
-/// The single coordinator: keeps the event clock, retrains on a timer and on demand (snapshot all shards, fit off the
+/// The single coordinator: keeps the event clock, retrains on a reminder (durable with the cluster's reminder table, and
+/// delivered to the one activation of this grain, so once per period however many silos run) and on demand (snapshot all shards, fit off the
 /// Orleans scheduler, publish a new model version, sweep all shards). Its read methods interleave so that customers
 /// fetching the model during a sweep never deadlock with the retrain that started the sweep.
 /// </summary>
@@ -15,10 +17,12 @@ public sealed partial class SegmentationCoordinatorGrain(
     IOptions<InsidersOptions> options,
     IOptions<SegmentationOptions> segmentation,
     ModelCache models,
+    IReadModelStore readModel,
     TimeProvider time,
-    ILogger<SegmentationCoordinatorGrain> logger) : Grain, ISegmentationCoordinatorGrain
+    ILogger<SegmentationCoordinatorGrain> logger) : Grain, ISegmentationCoordinatorGrain, IRemindable
 {
-    private IGrainTimer? _timer;
+    public const string ReminderName = "retrain";
+
     private bool _clockDirty;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -28,18 +32,35 @@ public sealed partial class SegmentationCoordinatorGrain(
             models.Install(model);
         }
 
-        return EnsureScheduled();
+        return Task.CompletedTask;
     }
 
-    public Task EnsureScheduled()
+    public async Task EnsureScheduled()
     {
         var period = options.Value.RetrainPeriod;
-        if (_timer is null && period > TimeSpan.Zero)
+        var existing = await this.GetReminder(ReminderName);
+        if (period <= TimeSpan.Zero)
         {
-            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
+            if (existing is not null)
+            {
+                await this.UnregisterReminder(existing);
+            }
+
+            return;
         }
 
-        return Task.CompletedTask;
+        if (existing is null || existing.Period != period)
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName)
+        {
+            await OnTimerAsync();
+        }
     }
 
     public Task<SegmentModel?> GetModel() => Task.FromResult(state.State.Model);
@@ -88,6 +109,7 @@ public sealed partial class SegmentationCoordinatorGrain(
         await state.WriteStateAsync();
         _clockDirty = false;
         models.Install(model);
+        await readModel.RecordModelAsync(model);
 
         var sweeps = await Task.WhenAll(shards.Select(s => s.Sweep(model, asOf)));
         var sweep = sweeps.Aggregate(SweepResult.Empty, (a, b) => a.Add(b));
@@ -106,13 +128,15 @@ public sealed partial class SegmentationCoordinatorGrain(
         }
     }
 
-    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    private async Task OnTimerAsync()
     {
         if (state.State.Model is not null && state.State.LatestEvent == state.State.LatestEventAtLastRetrain && options.Value.Clock == ClockMode.EventTime)
         {
             return; // nothing new arrived and the event clock did not move
         }
 
+        state.State.ScheduledRetrains++;
+        LogScheduled(logger, RuntimeIdentity, state.State.ScheduledRetrains);
         await Retrain();
     }
 
@@ -124,6 +148,9 @@ public sealed partial class SegmentationCoordinatorGrain(
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Model v{Version} as of {AsOf}: {Customers} customers, K={K}, silhouette {Silhouette:F3}, {Insiders} Insiders; sweep: {Entered} entered, {Left} left; {Elapsed} ms")]
     private static partial void LogRetrained(ILogger logger, long version, DateOnly asOf, int customers, int k, double silhouette, int insiders, int entered, int left, long elapsed);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Scheduled retrain #{Count} on {Silo}")]
+    private static partial void LogScheduled(ILogger logger, string silo, long count);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Retrain skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string reason);

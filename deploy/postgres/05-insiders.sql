@@ -1,0 +1,157 @@
+-- Insiders application tables and BI views for PostgreSQL. Idempotent: safe to apply on every start.
+-- Tables are ours to evolve; the bi_* views are the stable contract for BI tools (Metabase, Grafana, psql).
+
+-- The journal: every accepted ingestion batch as one row (payload = the lines in LineBatchCodec's binary form).
+-- A batch is acknowledged once its row has committed. writer = the silo whose pipeline accepted it.
+CREATE TABLE IF NOT EXISTS insiders_journal
+(
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    writer      text        NOT NULL,
+    line_count  integer     NOT NULL,
+    first_event timestamp   NULL,
+    last_event  timestamp   NULL,
+    payload     bytea       NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    projected   boolean     NOT NULL DEFAULT false  -- expanded into insiders_transactions yet?
+);
+
+CREATE INDEX IF NOT EXISTS ix_insiders_journal_writer ON insiders_journal (writer, seq);
+CREATE INDEX IF NOT EXISTS ix_insiders_journal_unprojected ON insiders_journal (seq) WHERE NOT projected;
+
+-- Per writer: the last of its batches that the grains' persisted state covers.
+CREATE TABLE IF NOT EXISTS insiders_checkpoints
+(
+    writer     text        NOT NULL PRIMARY KEY,
+    seq        bigint      NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Transactions received, one row per line identity (a re-delivered line is stored once), expanded from the journal
+-- shortly after acknowledgment by a background projector.
+CREATE TABLE IF NOT EXISTS insiders_transactions
+(
+    line_id      bigint      NOT NULL PRIMARY KEY,  -- line identity (source + position), as a signed 64-bit value
+    invoice_no   text        NOT NULL,
+    stock_code   text        NOT NULL,
+    quantity     integer     NOT NULL,
+    invoice_date timestamp   NOT NULL,
+    unit_price   numeric     NOT NULL,
+    customer_id  text        NOT NULL,
+    country      text        NOT NULL,
+    journal_seq  bigint      NOT NULL,
+    received_at  timestamptz NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS ix_insiders_transactions_customer ON insiders_transactions (customer_id, invoice_date);
+
+-- Current features, segment and Insider flag per customer with purchases (written at ingestion checkpoints and sweeps).
+CREATE TABLE IF NOT EXISTS insiders_customers
+(
+    customer_id      text             NOT NULL PRIMARY KEY,
+    gross_revenue    numeric          NOT NULL,
+    returns_value    numeric          NOT NULL,
+    net_revenue      numeric          NOT NULL,
+    qty_invoices     integer          NOT NULL,
+    qty_items        bigint           NOT NULL,
+    qty_products     integer          NOT NULL,
+    qty_returns      bigint           NOT NULL,
+    recency_days     integer          NOT NULL,
+    avg_ticket       double precision NOT NULL,
+    avg_basket_size  double precision NOT NULL,
+    avg_recency_days double precision NULL,
+    frequency        double precision NOT NULL,
+    return_rate      double precision NOT NULL,
+    as_of            date             NOT NULL,  -- the clock date recency and frequency are measured at
+    segment          integer          NULL,
+    is_insider       boolean          NULL,      -- null until first classified
+    model_version    bigint           NOT NULL,
+    updated_at       timestamptz      NOT NULL DEFAULT now()
+);
+
+CREATE INDEX IF NOT EXISTS ix_insiders_customers_insider ON insiders_customers (is_insider) WHERE is_insider;
+
+-- Every published model.
+CREATE TABLE IF NOT EXISTS insiders_models
+(
+    version           bigint           NOT NULL PRIMARY KEY,
+    trained_at        timestamptz      NOT NULL,
+    as_of             date             NOT NULL,
+    k                 integer          NOT NULL,
+    silhouette        double precision NOT NULL,
+    customers         integer          NOT NULL,
+    insider_customers integer          NOT NULL,
+    insider_rule      text             NOT NULL,
+    hysteresis_margin double precision NOT NULL,
+    backtest_capture  double precision NULL      -- the coordinator's own backtest on the data it held, when run
+);
+
+-- The segment profile table of each model version (what data teams hand to marketing).
+CREATE TABLE IF NOT EXISTS insiders_segments
+(
+    model_version      bigint           NOT NULL REFERENCES insiders_models (version),
+    segment_id         integer          NOT NULL,
+    is_insider         boolean          NOT NULL,
+    customers          integer          NOT NULL,
+    share_of_customers double precision NOT NULL,
+    share_of_revenue   double precision NOT NULL,
+    mean_gross_revenue double precision NOT NULL,
+    mean_net_revenue   double precision NOT NULL,
+    mean_recency_days  double precision NOT NULL,
+    mean_frequency     double precision NOT NULL,
+    mean_qty_invoices  double precision NOT NULL,
+    mean_qty_products  double precision NOT NULL,
+    mean_returns_value double precision NOT NULL,
+    mean_return_rate   double precision NOT NULL,
+    mean_avg_ticket    double precision NOT NULL,
+    PRIMARY KEY (model_version, segment_id)
+);
+
+-- Insider entries (entered) and exits; (customer_id, sequence) makes recording idempotent.
+CREATE TABLE IF NOT EXISTS insiders_transitions
+(
+    cursor        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id   text        NOT NULL,
+    sequence      bigint      NOT NULL,
+    at            timestamptz NOT NULL,
+    model_version bigint      NOT NULL,
+    from_segment  integer     NULL,
+    to_segment    integer     NULL,
+    entered       boolean     NOT NULL,
+    UNIQUE (customer_id, sequence)
+);
+
+-- BI views: stable names and columns.
+CREATE OR REPLACE VIEW bi_transactions AS
+SELECT line_id, invoice_no, stock_code, quantity, invoice_date, unit_price, quantity * unit_price AS line_value,
+       quantity < 0 AS is_return, customer_id, country, received_at
+FROM insiders_transactions;
+
+CREATE OR REPLACE VIEW bi_customers AS
+SELECT customer_id, gross_revenue, returns_value, net_revenue, qty_invoices, qty_items, qty_products, qty_returns,
+       recency_days, avg_ticket, avg_basket_size, avg_recency_days, frequency, return_rate, as_of,
+       segment, coalesce(is_insider, false) AS is_insider, model_version, updated_at
+FROM insiders_customers;
+
+CREATE OR REPLACE VIEW bi_insiders AS
+SELECT c.*, t.at AS insider_since
+FROM bi_customers c
+LEFT JOIN LATERAL (
+    SELECT at FROM insiders_transitions x
+    WHERE x.customer_id = c.customer_id AND x.entered
+    ORDER BY x.sequence DESC LIMIT 1) t ON true
+WHERE c.is_insider;
+
+CREATE OR REPLACE VIEW bi_model_versions AS
+SELECT version, trained_at, as_of, k, silhouette, customers, insider_customers,
+       insider_customers::double precision / nullif(customers, 0) AS insider_share, insider_rule, hysteresis_margin,
+       backtest_capture
+FROM insiders_models;
+
+CREATE OR REPLACE VIEW bi_segment_profiles AS
+SELECT s.*, s.model_version = (SELECT max(version) FROM insiders_models) AS is_current
+FROM insiders_segments s;
+
+CREATE OR REPLACE VIEW bi_insider_changes AS
+SELECT cursor, customer_id, at, model_version, from_segment, to_segment,
+       CASE WHEN entered THEN 'entered' ELSE 'left' END AS change
+FROM insiders_transitions;

@@ -1,0 +1,116 @@
+using Insiders.Transactions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Insiders.Storage.Postgres;
+
+/// <summary>
+/// Expands journaled batches into <c>insiders_transactions</c> (one row per line identity) off the acknowledgment
+/// path. Every silo runs one; <c>FOR UPDATE SKIP LOCKED</c> hands each batch to exactly one of them, and the insert
+/// ignores line ids already present, so a batch expanded twice (crash between insert and mark) stores nothing twice.
+/// </summary>
+public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, ILogger<TransactionProjector> logger) : BackgroundService
+{
+    /// <summary>Expands pending batches until none is left; returns the number of batches expanded.</summary>
+    public async Task<int> DrainAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (await ProjectOneAsync(cancellationToken))
+        {
+            total++;
+        }
+
+        return total;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DrainAsync(stoppingToken) == 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidDataException)
+            {
+                LogFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+        }
+    }
+
+    private async Task<bool> ProjectOneAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        long seq;
+        DateTime received;
+        TransactionLine[] lines;
+        await using (var claim = new NpgsqlCommand(
+            "SELECT seq, received_at, payload FROM insiders_journal WHERE NOT projected ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED", connection, tx))
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return false;
+            }
+
+            seq = reader.GetInt64(0);
+            received = reader.GetDateTime(1);
+            lines = LineBatchCodec.Decode(reader.GetFieldValue<byte[]>(2));
+        }
+
+        await using (var stage = new NpgsqlCommand(
+            "CREATE TEMP TABLE IF NOT EXISTS insiders_stage (LIKE insiders_transactions) ON COMMIT DELETE ROWS", connection, tx))
+        {
+            await stage.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY insiders_stage (line_id, invoice_no, stock_code, quantity, invoice_date, unit_price, customer_id, country, journal_seq, received_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var line in lines)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(unchecked((long)line.LineId), NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(line.InvoiceNo, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(line.StockCode, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(line.Quantity, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(line.InvoiceDate, NpgsqlDbType.Timestamp, cancellationToken);
+                await copy.WriteAsync(line.UnitPrice, NpgsqlDbType.Numeric, cancellationToken);
+                await copy.WriteAsync(line.CustomerId, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(line.Country, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(received, NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        await using (var move = new NpgsqlCommand("INSERT INTO insiders_transactions SELECT * FROM insiders_stage ON CONFLICT (line_id) DO NOTHING", connection, tx))
+        {
+            await move.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var mark = new NpgsqlCommand("UPDATE insiders_journal SET projected = true WHERE seq = $1", connection, tx))
+        {
+            mark.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Projecting journaled batches into insiders_transactions failed; retrying")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,80 @@
+using Insiders.Storage.Postgres;
+
+namespace Insiders.PostgresTests;
+
+public sealed class SchemaTests(PostgresServer server)
+{
+    private static readonly string[] s_clusteringKeys =
+    [
+        "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey",
+        "InsertMembershipKey", "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey",
+        "UpdateIAmAlivetimeKey", "UpdateMembershipKey",
+    ];
+
+    private static readonly string[] s_persistenceKeys = ["ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey"];
+
+    private static readonly string[] s_reminderKeys =
+    [
+        "DeleteReminderRowKey", "DeleteReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey",
+        "ReadReminderRowsKey", "UpsertReminderRowKey",
+    ];
+
+    [Fact]
+    public void ScriptNames_AreTheFourOrleansScriptsInOrder()
+    {
+        Assert.Equal(
+            ["01-orleans-base.sql", "02-orleans-clustering.sql", "03-orleans-persistence.sql", "04-orleans-reminders.sql"],
+            PostgresSchema.ScriptNames.Where(n => n.Contains("-orleans-", StringComparison.Ordinal)));
+        Assert.Equal(PostgresSchema.ScriptNames.Order(StringComparer.Ordinal), PostgresSchema.ScriptNames);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_EmptyDatabase_CreatesTablesAndEveryProviderQuery()
+    {
+        await using var db = await TestDatabase.CreateAsync(server, "schema");
+
+        var keys = (await db.RowsAsync("SELECT QueryKey FROM OrleansQuery ORDER BY QueryKey")).Select(r => (string)r[0]!).ToArray();
+        Assert.Equal(s_clusteringKeys.Concat(s_persistenceKeys).Concat(s_reminderKeys).Order(StringComparer.Ordinal), keys);
+
+        var tables = (await db.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'orleans%' ORDER BY 1"))
+            .Select(r => (string)r[0]!);
+        Assert.Equal(["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage"], tables);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_Twice_ChangesNothing()
+    {
+        await using var db = await TestDatabase.CreateAsync(server, "schema");
+        await db.ScalarAsync<int>("INSERT INTO OrleansMembershipVersionTable (DeploymentId) VALUES ('kept') RETURNING Version");
+        var before = await db.RowsAsync("SELECT QueryKey, QueryText FROM OrleansQuery ORDER BY QueryKey");
+
+        await PostgresSchema.ApplyAsync(db.DataSource, TestContext.Current.CancellationToken);
+
+        var after = await db.RowsAsync("SELECT QueryKey, QueryText FROM OrleansQuery ORDER BY QueryKey");
+        Assert.Equal(21, after.Count);
+        Assert.Equal(before.Select(r => (r[0], r[1])), after.Select(r => (r[0], r[1])));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM OrleansMembershipVersionTable WHERE DeploymentId = 'kept'"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ChangedQueryText_IsRestoredOnReapply()
+    {
+        await using var db = await TestDatabase.CreateAsync(server, "schema");
+        var original = await db.ScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'ReadFromStorageKey'");
+        await db.ScalarAsync<int>("UPDATE OrleansQuery SET QueryText = 'stale' WHERE QueryKey = 'ReadFromStorageKey' RETURNING 1");
+
+        await PostgresSchema.ApplyAsync(db.DataSource, TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, await db.ScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'ReadFromStorageKey'"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ConcurrentCallersOnEmptyDatabase_AllSucceed()
+    {
+        await using var db = await TestDatabase.CreateAsync(server, "schema", applySchema: false);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostgresSchema.ApplyAsync(db.DataSource, TestContext.Current.CancellationToken)));
+
+        Assert.Equal(21L, await db.ScalarAsync<long>("SELECT count(*) FROM OrleansQuery"));
+    }
+}

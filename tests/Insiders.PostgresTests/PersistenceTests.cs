@@ -9,13 +9,11 @@ public sealed class PersistenceTests(PostgresServer server) : IAsyncLifetime
 {
     private TestDatabase _db = null!;
     private IHost _silo = null!;
-    private string _serviceId = "";
 
     public async ValueTask InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync(server, "persistence");
-        _serviceId = TestDatabase.NewId("service");
-        _silo = await TestSilos.StartSiloAsync(_db.ConnectionString, TestDatabase.NewId("cluster"), _serviceId);
+        _silo = await TestSilos.StartSiloAsync(_db.ConnectionString, _db.ClusterId, _db.ServiceId);
     }
 
     public async ValueTask DisposeAsync()
@@ -38,7 +36,7 @@ public sealed class PersistenceTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal($"again {key}", await grain.ReadAsync());
         Assert.Equal(2, await _db.ScalarAsync<int>(
             "SELECT Version FROM OrleansStorage WHERE ServiceId = @service AND convert_from(PayloadBinary, 'UTF8') LIKE @text",
-            ("service", _serviceId), ("text", $"%\"again {key}\"%")));
+            ("service", _db.ServiceId), ("text", $"%\"again {key}\"%")));
     }
 
     [Fact]
@@ -53,7 +51,7 @@ public sealed class PersistenceTests(PostgresServer server) : IAsyncLifetime
              WHERE ServiceId = @service AND convert_from(PayloadBinary, 'UTF8') ~ '"(coffee|customer)"'
              ORDER BY GrainIdExtensionString NULLS FIRST
             """,
-            ("service", _serviceId));
+            ("service", _db.ServiceId));
         Assert.Equal(2, rows.Count);
         Assert.Equal((0xc0ffeeL, (object?)null), ((long)rows[0][0]!, rows[0][1]));
         Assert.Equal("customer-c0ffee", rows[1][1]);

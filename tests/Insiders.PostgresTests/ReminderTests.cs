@@ -12,10 +12,9 @@ public sealed class ReminderTests(PostgresServer server)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var db = await TestDatabase.CreateAsync(server, "reminders");
-        var serviceId = TestDatabase.NewId("service");
         var key = TestDatabase.NewId("restart");
 
-        var first = await TestSilos.StartSiloAsync(db.ConnectionString, TestDatabase.NewId("cluster-a"), serviceId, ct);
+        var first = await TestSilos.StartSiloAsync(db.ConnectionString, TestDatabase.NewId("cluster-a"), db.ServiceId, ct);
         var firstSilo = first.SiloAddress();
         try
         {
@@ -28,15 +27,15 @@ public sealed class ReminderTests(PostgresServer server)
         }
 
         // Nothing of the first cluster is left but the rows in PostgreSQL; nobody calls the grain on the second one.
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM OrleansRemindersTable WHERE ServiceId = @service", ("service", serviceId)));
-        var second = await TestSilos.StartSiloAsync(db.ConnectionString, TestDatabase.NewId("cluster-b"), serviceId, ct);
+        Assert.Equal(1L, await StoredRemindersAsync(db));
+        var second = await TestSilos.StartSiloAsync(db.ConnectionString, TestDatabase.NewId("cluster-b"), db.ServiceId, ct);
         try
         {
             var secondSilo = second.SiloAddress();
             await WaitForFiringsAsync(key, f => f.Silo == secondSilo);
 
             await second.Grains().GetGrain<IReminderProbeGrain>(key).StopAsync();
-            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM OrleansRemindersTable WHERE ServiceId = @service", ("service", serviceId)));
+            Assert.Equal(0L, await StoredRemindersAsync(db));
         }
         finally
         {
@@ -49,13 +48,7 @@ public sealed class ReminderTests(PostgresServer server)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var db = await TestDatabase.CreateAsync(server, "reminders");
-        var clusterId = TestDatabase.NewId("cluster");
-        var serviceId = TestDatabase.NewId("service");
-        var silos = new[]
-        {
-            await TestSilos.StartSiloAsync(db.ConnectionString, clusterId, serviceId, ct),
-            await TestSilos.StartSiloAsync(db.ConnectionString, clusterId, serviceId, ct),
-        };
+        var silos = await TestSilos.StartSilosAsync(2, db.ConnectionString, db.ClusterId, db.ServiceId, ct);
         try
         {
             // Register only once both silos see each other, so the reminder ring is not being split while the test counts.
@@ -68,7 +61,7 @@ public sealed class ReminderTests(PostgresServer server)
             var keys = Enumerable.Range(0, 6).Select(i => TestDatabase.NewId($"tick{i}")).ToArray();
             await Task.WhenAll(keys.Select(k => silos[0].Grains().GetGrain<IReminderProbeGrain>(k).StartAsync(s_period)));
             var registered = DateTime.UtcNow;
-            Assert.Equal(keys.Length, await db.ScalarAsync<long>("SELECT count(*) FROM OrleansRemindersTable WHERE ServiceId = @service", ("service", serviceId)));
+            Assert.Equal(keys.Length, await StoredRemindersAsync(db));
             await Task.Delay(TimeSpan.FromSeconds(6), ct);
             await Task.WhenAll(keys.Select(k => silos[1].Grains().GetGrain<IReminderProbeGrain>(k).StopAsync()));
             var elapsed = DateTime.UtcNow - registered;
@@ -88,6 +81,9 @@ public sealed class ReminderTests(PostgresServer server)
             await TestSilos.StopAllAsync(silos);
         }
     }
+
+    private static Task<long> StoredRemindersAsync(TestDatabase db) =>
+        db.ScalarAsync<long>("SELECT count(*) FROM OrleansRemindersTable WHERE ServiceId = @service", ("service", db.ServiceId));
 
     private static Task WaitForFiringsAsync(string key, Func<ReminderFiring, bool> match) =>
         ClusteringTests.WaitForAsync(

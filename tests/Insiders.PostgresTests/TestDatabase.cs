@@ -16,7 +16,13 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>A unique cluster/service id for this test run, so that nothing leaks between tests.</summary>
+    /// <summary>A cluster id of its own for the silos a test starts on this database.</summary>
+    public string ClusterId { get; } = NewId("cluster");
+
+    /// <summary>A service id of its own (grain state and reminders are keyed by it).</summary>
+    public string ServiceId { get; } = NewId("service");
+
+    /// <summary>A unique id (cluster, service, grain key), so that nothing leaks between tests.</summary>
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..12]}";
 
     public static async Task<TestDatabase> CreateAsync(PostgresServer server, string prefix, bool applySchema = true)

@@ -13,16 +13,23 @@ public static class TestSilos
 {
     public const string Invariant = "Npgsql";
 
+    /// <summary>Starts <paramref name="count"/> silos of one cluster, one after the other.</summary>
+    public static async Task<IHost[]> StartSilosAsync(int count, string connectionString, string clusterId, string serviceId, CancellationToken ct = default)
+    {
+        var silos = new List<IHost>();
+        for (var i = 0; i < count; i++)
+        {
+            silos.Add(await StartSiloAsync(connectionString, clusterId, serviceId, ct));
+        }
+
+        return [.. silos];
+    }
+
     public static async Task<IHost> StartSiloAsync(string connectionString, string clusterId, string serviceId, CancellationToken ct = default)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        var builder = NewHostBuilder(clusterId, serviceId);
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = serviceId;
-            });
             silo.ConfigureEndpoints(IPAddress.Loopback, FreePorts.Next(), FreePorts.Next());
             silo.UseAdoNetClustering(o =>
             {
@@ -50,14 +57,9 @@ public static class TestSilos
 
     public static async Task<IHost> StartClientAsync(string connectionString, string clusterId, string serviceId, CancellationToken ct = default)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        var builder = NewHostBuilder(clusterId, serviceId);
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = serviceId;
-            });
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;
@@ -67,6 +69,17 @@ public static class TestSilos
         var host = builder.Build();
         await host.StartAsync(ct);
         return host;
+    }
+
+    private static HostApplicationBuilder NewHostBuilder(string clusterId, string serviceId)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        builder.Services.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = clusterId;
+            o.ServiceId = serviceId;
+        });
+        return builder;
     }
 
     public static IGrainFactory Grains(this IHost host) => host.Services.GetRequiredService<IGrainFactory>();

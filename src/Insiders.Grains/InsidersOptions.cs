@@ -8,7 +8,10 @@ public sealed class InsidersOptions
     /// <summary>Number of feature shards customers report to (fixed for the life of a data directory/database).</summary>
     public int Shards { get; set; } = 16;
 
-    /// <summary>How often the coordinator retrains; zero or negative disables the schedule (on-demand only).</summary>
+    /// <summary>
+    /// How often the coordinator retrains (a durable reminder, fired on one silo). Zero leaves the cluster's schedule
+    /// as it is (tools joining a cluster); with the embedded default it means on-demand only.
+    /// </summary>
     public TimeSpan RetrainPeriod { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>

@@ -80,6 +80,8 @@ public static class InsidersSiloBuilderExtensions
             return true;
         }).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(InsidersOptions.Section));
+        // Failure detection is Orleans' own (Insiders:Membership binds ClusterMembershipOptions: probe timeouts, votes).
+        services.Configure<ClusterMembershipOptions>(configuration.GetSection(InsidersOptions.Section + ":Membership"));
         // The retraining schedule is a reminder; allow periods below Orleans' one-minute default (demos, tests).
         services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         services.TryAddSingleton(IngestionWriter.ForSilo);

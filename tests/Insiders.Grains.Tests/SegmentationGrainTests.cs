@@ -22,7 +22,7 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
             Line(1, customer, "A1", 2, d), Line(2, customer, "A1", 2, d), // identical content, two real lines
             Line(3, customer, "A2", 5, d.AddDays(3), 1.5m, "22423"), Line(4, customer, "CA2", -1, d.AddDays(4), 1.5m, "22423"),
         };
-        var grain = fixture.Grains.GetGrain<ICustomerGrain>(customer);
+        var grain = fixture.Grains.Customer(customer);
         var first = await grain.Apply(lines.Reverse().ToArray().AsImmutable());
         var again = await grain.Apply(lines.AsImmutable());
         Assert.Equal(4, first.NewLines);
@@ -60,7 +60,7 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.Equal(v1.Insiders, insiders.Count);
         foreach (var id in insiders.Take(20))
         {
-            var status = await fixture.Grains.GetGrain<ICustomerGrain>(id).GetStatus();
+            var status = await fixture.Grains.Customer(id).GetStatus();
             Assert.True(status.IsInsider);
             Assert.Equal(v1.Version, status.ModelVersion);
         }
@@ -92,7 +92,7 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
             return; // the population test trains the model; this test only runs its assertions after it
         }
 
-        var grain = fixture.Grains.GetGrain<ICustomerGrain>(customer);
+        var grain = fixture.Grains.Customer(customer);
         await fixture.Cluster.DeactivateAsync(grain);
         var status = await grain.GetStatus();
         Assert.Equal(pointer.Version, status.ModelVersion);

@@ -123,7 +123,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
 
             // A customer grain activated fresh from storage has the same status as its shard's report.
             var insider = rows.First(r => r.IsInsider).Features.CustomerId;
-            var status = await grains.GetGrain<ICustomerGrain>(insider).GetStatus();
+            var status = await grains.Customer(insider).GetStatus();
             Assert.True(status.IsInsider);
             Assert.Equal(1, status.ModelVersion);
             Assert.NotNull(status.InsiderSince);
@@ -155,7 +155,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
         await host.StartAsync();
         // Recovery runs before anything else can be ingested: the pipeline serialises calls.
         await host.Services.GetRequiredService<IngestionPipeline>().CheckpointAsync();
-        var status = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICustomerGrain>("77777").GetStatus();
+        var status = await host.Services.GetRequiredService<IGrainFactory>().Customer("77777").GetStatus();
         Assert.Equal(3, status.Lines);
         Assert.Equal(6 * 2.55m * 2 + 12.75m, status.Features!.GrossRevenue);
         Assert.Equal(2, status.Features.QtyInvoices);

@@ -21,9 +21,12 @@ public interface ISegmentationCoordinatorGrain : IGrainWithIntegerKey
     [AlwaysInterleave, Alias("advance-clock")]
     Task AdvanceClock(DateTime latestEvent);
 
-    /// <summary>Starts the periodic retraining schedule if it is not running (idempotent).</summary>
+    /// <summary>
+    /// Makes the retraining schedule (a durable reminder) run every <paramref name="period"/>: registers it if missing or
+    /// if the period changed, otherwise leaves it (and its phase) alone. Zero or negative removes it.
+    /// </summary>
     [Alias("ensure-schedule")]
-    Task EnsureScheduled();
+    Task EnsureScheduled(TimeSpan period);
 
     /// <summary>Persists the event clock if it moved (ingestion checkpoints call this).</summary>
     [Alias("flush")]

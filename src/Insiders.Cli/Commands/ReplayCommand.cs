@@ -5,13 +5,22 @@ using Insiders.Transactions;
 
 namespace Insiders.Cli.Commands;
 
-/// <summary><c>insiders replay FILE [--data-dir DIR] [--missing-customer drop|per-invoice] [--export-features OUT.csv] [--source NAME]</c></summary>
+/// <summary>
+/// <c>insiders replay FILE [--data-dir DIR | --postgres CONNSTR] [--missing-customer drop|per-invoice] [--export-features OUT.csv] [--source NAME]</c>.
+/// With <c>--postgres</c> the replay runs in a silo that joins the cluster on that database (or forms it).
+/// </summary>
 internal static class ReplayCommand
 {
     public static async Task<int> RunAsync(CliArguments args, TextWriter output)
     {
         var file = args.Positional.Count == 1 ? args.Positional[0] : throw new UsageException("replay needs exactly one FILE");
         var dataDir = args.Get("--data-dir") ?? "data";
+        var postgres = args.Get("--postgres");
+        if (postgres is not null && args.Get("--data-dir") is not null)
+        {
+            throw new UsageException("--data-dir (embedded) and --postgres are exclusive");
+        }
+
         var rules = new CleaningRules { MissingCustomer = ParsePolicy(args.Get("--missing-customer")) };
         var export = args.Get("--export-features");
         var source = args.Get("--source") ?? Path.GetFileName(file);
@@ -27,11 +36,7 @@ internal static class ReplayCommand
         var lines = ReplayRunner.ReadSorted(file, source, rules, summary);
         var parse = total.Elapsed;
 
-        using var host = InsidersHost.Build(new Dictionary<string, string?>
-        {
-            ["Insiders:DataDirectory"] = dataDir,
-            ["Insiders:RetrainPeriod"] = "00:00:00",
-        });
+        using var host = InsidersHost.Build(StorageSettings(dataDir, postgres));
         await host.StartAsync();
         var runner = new ReplayRunner(host);
         var outcome = await runner.RunAsync(lines, summary, parse, new ProgressBar(lines.Count, !quiet));
@@ -46,6 +51,20 @@ internal static class ReplayCommand
         PrintSummary(output, file, outcome, lines.Count, total.Elapsed);
         return 0;
     }
+
+    /// <summary>Host settings for the embedded data directory or a PostgreSQL cluster; no retraining schedule of its own.</summary>
+    public static Dictionary<string, string?> StorageSettings(string dataDir, string? postgres) => postgres is null
+        ? new()
+        {
+            ["Insiders:DataDirectory"] = dataDir,
+            ["Insiders:RetrainPeriod"] = "00:00:00",
+        }
+        : new()
+        {
+            ["Insiders:Storage"] = "Postgres",
+            [$"ConnectionStrings:{HostingOptions.ConnectionStringName}"] = postgres,
+            ["Insiders:RetrainPeriod"] = "00:00:00",
+        };
 
     public static MissingCustomerPolicy ParsePolicy(string? value) => value switch
     {

@@ -22,7 +22,7 @@ public sealed class CustomerGrain(
     private readonly Guid _activation = Guid.NewGuid();
     private bool _dirty;
 
-    private string Id => this.GetPrimaryKeyString();
+    private string Id => CustomerGrainKeys.CustomerIdOf(this.GetPrimaryKeyString());
 
     private CustomerState S => state.State;
 

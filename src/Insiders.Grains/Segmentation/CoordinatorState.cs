@@ -22,4 +22,8 @@ public sealed class CoordinatorState
     /// <summary>Retrains started by the schedule (reminder ticks that found new data), for operators and tests.</summary>
     [Id(4)]
     public long ScheduledRetrains { get; set; }
+
+    /// <summary>Period of the registered retraining reminder.</summary>
+    [Id(5)]
+    public TimeSpan? SchedulePeriod { get; set; }
 }

@@ -61,7 +61,7 @@ public sealed class FeatureShardGrain(
         for (var i = 0; i < toCall.Count; i += parallelism)
         {
             var window = toCall.Skip(i).Take(parallelism)
-                .Select(id => GrainFactory.GetGrain<ICustomerGrain>(id).Reclassify(model.Version, asOf));
+                .Select(id => GrainFactory.Customer(id).Reclassify(model.Version, asOf));
             foreach (var updated in await Task.WhenAll(window))
             {
                 var before = state.State.Customers[updated.History.CustomerId].IsInsider == true;

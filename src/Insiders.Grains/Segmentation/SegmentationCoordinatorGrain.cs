@@ -35,23 +35,27 @@ public sealed partial class SegmentationCoordinatorGrain(
         return Task.CompletedTask;
     }
 
-    public async Task EnsureScheduled()
+    public async Task EnsureScheduled(TimeSpan period)
     {
-        var period = options.Value.RetrainPeriod;
         var existing = await this.GetReminder(ReminderName);
         if (period <= TimeSpan.Zero)
         {
             if (existing is not null)
             {
                 await this.UnregisterReminder(existing);
+                state.State.SchedulePeriod = null;
+                await state.WriteStateAsync();
             }
 
             return;
         }
 
-        if (existing is null || existing.Period != period)
+        // An existing reminder keeps its phase (it survived a restart in the reminder table); a new period replaces it.
+        if (existing is null || state.State.SchedulePeriod != period)
         {
             await this.RegisterOrUpdateReminder(ReminderName, period, period);
+            state.State.SchedulePeriod = period;
+            await state.WriteStateAsync();
         }
     }
 

@@ -212,7 +212,7 @@ public sealed partial class IngestionPipeline(
     // Grain calls complete concurrently; their reports are remembered once all are in.
     private async Task<List<CustomerReport>> ApplyAllAsync(IEnumerable<KeyValuePair<string, List<TransactionLine>>> work)
     {
-        var reports = await ForEachWindowAsync(work, kv => grains.GetGrain<ICustomerGrain>(kv.Key).Apply(kv.Value.ToArray().AsImmutable()), _options.Parallelism);
+        var reports = await ForEachWindowAsync(work, kv => grains.Customer(kv.Key).Apply(kv.Value.ToArray().AsImmutable()), _options.Parallelism);
         foreach (var report in reports)
         {
             Remember(report);
@@ -300,7 +300,7 @@ public sealed partial class IngestionPipeline(
         // Customers first (a lost activation gets its lines again and reports again), then shards, then the clock.
         for (var round = 0; ; round++)
         {
-            var answers = await ForEachWindowAsync(_since.Keys.ToArray(), async id => (Id: id, Activation: await grains.GetGrain<ICustomerGrain>(id).Flush()), _options.FlushParallelism);
+            var answers = await ForEachWindowAsync(_since.Keys.ToArray(), async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
             foreach (var (id, activation) in answers)
             {
                 if (_customerActivations.TryGetValue(id, out var previous) && previous != activation)

@@ -9,7 +9,7 @@ namespace Insiders.Ingestion;
 /// coordinator's retraining schedule. While running: checkpoints ingestion periodically; on stop: a final checkpoint.
 /// </summary>
 internal sealed class IngestionStartup(
-    IngestionPipeline pipeline, IGrainFactory grains, IOptions<HostingOptions> hosting, IHostApplicationLifetime lifetime) : BackgroundService
+    IngestionPipeline pipeline, IGrainFactory grains, IOptions<HostingOptions> hosting, IOptions<InsidersOptions> options, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,7 +21,12 @@ internal sealed class IngestionStartup(
         }
 
         await pipeline.RecoverAsync(stoppingToken);
-        await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).EnsureScheduled();
+        // Silos with a period keep the cluster's schedule (a durable reminder) in place; a process with none (the CLI
+        // joining a cluster to replay a file) leaves the schedule as it is.
+        if (options.Value.RetrainPeriod > TimeSpan.Zero)
+        {
+            await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).EnsureScheduled(options.Value.RetrainPeriod);
+        }
         using var timer = new PeriodicTimer(hosting.Value.CheckpointInterval);
         try
         {

@@ -57,7 +57,7 @@ public sealed class PostgresServer : IAsyncLifetime
                 listen_addresses = '127.0.0.1'
                 unix_socket_directories = '{_root}'
                 timezone = '{ServerTimeZone}'
-                max_connections = 200
+                max_connections = 500
 
                 """);
             try

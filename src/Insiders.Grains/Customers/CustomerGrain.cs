@@ -168,5 +168,5 @@ public sealed class CustomerGrain(
     }
 
     private CustomerReport Report(CustomerHistory history, int applied) =>
-        new(history, S.Revision, S.ModelVersion, S.SegmentId, S.IsInsider, applied, _activation);
+        new(history, S.Revision, S.ModelVersion, S.SegmentId, S.IsInsider, applied, _activation, S.Ledger.LineCount);
 }

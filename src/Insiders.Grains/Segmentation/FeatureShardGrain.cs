@@ -110,7 +110,7 @@ public sealed class FeatureShardGrain(
     {
         var customers = state.State.Customers;
         var id = report.History.CustomerId;
-        if (!customers.TryGetValue(id, out var existing) || existing.Revision <= report.Revision)
+        if (!customers.TryGetValue(id, out var existing) || report.Supersedes(existing))
         {
             customers[id] = report;
             _dirty = true;

@@ -23,6 +23,7 @@ namespace Insiders.Clustering;
 public sealed record CustomerValueModel(double R, double Alpha, double A, double B, double P, double Q, double Gamma, double HorizonDays)
 {
     private const int MaxSeriesTerms = 10_000;
+    private const double LogParameterBound = 15;
 
     /// <summary>The (x, t_x, T, mean ticket) summary the model works on.</summary>
     public readonly record struct Rfm(double X, double Tx, double T, double MeanTicket)
@@ -113,26 +114,67 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
     public static double BgNbdLogLikelihood(double r, double alpha, double a, double b, IReadOnlyList<Rfm> customers)
     {
         ArgumentNullException.ThrowIfNull(customers);
+        return BgNbdLogLikelihood(r, alpha, a, b, Group(customers));
+    }
+
+    // The likelihood depends on (x, t_x, T) only: identical triples are evaluated once, and the terms that depend on
+    // x alone (gamma and beta functions) once per distinct x.
+    private static double BgNbdLogLikelihood(double r, double alpha, double a, double b, RfmGroups g)
+    {
         var lnBab = SpecialFunctions.BetaLn(a, b);
         var lgr = SpecialFunctions.GammaLn(r);
-        var sum = 0.0;
-        foreach (var c in customers)
+        var lnAlpha = Math.Log(alpha);
+        var lnA = Math.Log(a);
+        var perX = new double[g.DistinctX.Length];
+        var dropX = new double[g.DistinctX.Length];
+        for (var i = 0; i < perX.Length; i++)
         {
-            var a1 = SpecialFunctions.GammaLn(r + c.X) - lgr + (r * Math.Log(alpha));
-            var a2 = SpecialFunctions.BetaLn(a, b + c.X) - lnBab;
-            var a3 = -(r + c.X) * Math.Log(alpha + c.T);
-            var l = a3;
-            if (c.X > 0)
+            var x = g.DistinctX[i];
+            perX[i] = SpecialFunctions.GammaLn(r + x) - lgr + (r * lnAlpha) + SpecialFunctions.BetaLn(a, b + x) - lnBab;
+            dropX[i] = x > 0 ? lnA - Math.Log(b + x - 1) : double.NegativeInfinity;
+        }
+
+        var sum = 0.0;
+        for (var i = 0; i < g.Count; i++)
+        {
+            var xi = g.XIndex[i];
+            var x = g.DistinctX[xi];
+            var l = -(r + x) * Math.Log(alpha + g.T[i]);
+            if (x > 0)
             {
-                var a4 = Math.Log(a) - Math.Log(b + c.X - 1) - ((r + c.X) * Math.Log(alpha + c.Tx));
-                var m = Math.Max(a3, a4);
-                l = m + Math.Log(Math.Exp(a3 - m) + Math.Exp(a4 - m));
+                var a4 = dropX[xi] - ((r + x) * Math.Log(alpha + g.Tx[i]));
+                var m = Math.Max(l, a4);
+                l = m + Math.Log(Math.Exp(l - m) + Math.Exp(a4 - m));
             }
 
-            sum += a1 + a2 + l;
+            sum += g.Weight[i] * (perX[xi] + l);
         }
 
         return sum;
+    }
+
+    private sealed record RfmGroups(double[] DistinctX, int[] XIndex, double[] Tx, double[] T, double[] Weight)
+    {
+        public int Count => XIndex.Length;
+    }
+
+    private static RfmGroups Group(IReadOnlyList<Rfm> customers)
+    {
+        var counts = new Dictionary<(double X, double Tx, double T), int>();
+        foreach (var c in customers)
+        {
+            counts[(c.X, c.Tx, c.T)] = counts.GetValueOrDefault((c.X, c.Tx, c.T)) + 1;
+        }
+
+        var keys = counts.Keys.OrderBy(k => k.X).ThenBy(k => k.Tx).ThenBy(k => k.T).ToArray();
+        var distinct = keys.Select(k => k.X).Distinct().ToArray();
+        var index = distinct.Select((x, i) => (x, i)).ToDictionary(p => p.x, p => p.i);
+        return new RfmGroups(
+            distinct,
+            keys.Select(k => index[k.X]).ToArray(),
+            keys.Select(k => k.Tx).ToArray(),
+            keys.Select(k => k.T).ToArray(),
+            keys.Select(k => (double)counts[k]).ToArray());
     }
 
     /// <summary>Gamma-Gamma log-likelihood of the repeat customers' mean tickets under parameters (p, q, γ).</summary>
@@ -172,8 +214,9 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
             all = idx[..sample].Select(i => all[i]).ToArray();
         }
 
+        var groups = Group(all);
         var bg = Minimise(
-            v => -BgNbdLogLikelihood(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]), Math.Exp(v[3]), all),
+            v => -BgNbdLogLikelihood(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]), Math.Exp(v[3]), groups),
             [[0.5, 10, 1, 3], [1, Math.Max(1, all.Average(c => c.T)), 0.5, 2]]);
 
         var repeaters = all.Where(c => c.X > 0 && c.MeanTicket > 0).ToArray();
@@ -191,7 +234,8 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
         return new CustomerValueModel(bg[0], bg[1], bg[2], bg[3], gg[0], gg[1], gg[2], horizonDays);
     }
 
-    // Nelder-Mead over log-parameters from each start; the best point evaluated wins (also when an iteration cap hits).
+    // Nelder-Mead over log-parameters from each start, kept within e^±15 (beyond that the models have reached their
+    // limits, e.g. no dropout); the best point evaluated wins (also when an iteration cap hits).
     private static double[] Minimise(Func<double[], double> objective, double[][] starts)
     {
         double[]? best = null;
@@ -199,6 +243,11 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
         var f = ObjectiveFunction.Value(v =>
         {
             var x = v.ToArray();
+            if (x.Any(z => Math.Abs(z) > LogParameterBound))
+            {
+                return 1e300;
+            }
+
             var y = objective(x);
             if (!double.IsFinite(y))
             {
@@ -216,16 +265,13 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
         foreach (var start in starts)
         {
             var x0 = Vector<double>.Build.DenseOfEnumerable(start.Select(v => Math.Log(v)));
-            for (var round = 0; round < 2; round++)
+            try
             {
-                try
-                {
-                    x0 = new NelderMeadSimplex(1e-8, 2_000).FindMinimum(f, x0).MinimizingPoint;
-                }
-                catch (MaximumIterationsException)
-                {
-                    break;
-                }
+                new NelderMeadSimplex(1e-7, 1_000).FindMinimum(f, x0);
+            }
+            catch (MaximumIterationsException)
+            {
+                // keep the best point seen
             }
         }
 

@@ -6,13 +6,13 @@ public sealed class SegmentationOptions
     public const string Section = "Insiders:Segmentation";
 
     /// <summary>Smallest number of clusters tried.</summary>
-    public int MinClusters { get; set; } = 24;
+    public int MinClusters { get; set; } = 96;
 
     /// <summary>Largest number of clusters tried; K is the one with the best silhouette.</summary>
-    public int MaxClusters { get; set; } = 48;
+    public int MaxClusters { get; set; } = 128;
 
     /// <summary>Step between the K values tried.</summary>
-    public int ClusterStep { get; set; } = 8;
+    public int ClusterStep { get; set; } = 16;
 
     /// <summary>k-means restarts (different seeds) per K; the lowest inertia wins.</summary>
     public int Restarts { get; set; } = 3;
@@ -24,7 +24,7 @@ public sealed class SegmentationOptions
     public int SilhouetteSample { get; set; } = 2_000;
 
     /// <summary>Customers sampled to fit k-means when there are more (the model then classifies everyone).</summary>
-    public int FitSample { get; set; } = 200_000;
+    public int FitSample { get; set; } = 10_000;
 
     /// <summary>The Insiders are at most this share of clustered customers.</summary>
     public double MaxInsiderShare { get; set; } = 0.15;

@@ -7,8 +7,10 @@ namespace Insiders.Clustering;
 public sealed record FeatureScale(FeatureKind Feature, bool Log, double Weight, double Mean, double Std)
 {
     /// <summary>The raw value of <paramref name="feature"/>; an undefined avg_recency_days counts as 1 / frequency (days from first purchase to the clock date, plus one).</summary>
-    public static double Raw(CustomerFeatures f, FeatureKind feature) => feature switch
+    /// <remarks><see cref="FeatureKind.ExpectedValue"/> needs the fitted <paramref name="value"/> model.</remarks>
+    public static double Raw(CustomerFeatures f, FeatureKind feature, CustomerValueModel? value = null) => feature switch
     {
+        FeatureKind.ExpectedValue => (value ?? throw new InvalidOperationException("The expected-value feature needs a fitted value model.")).ExpectedValue(f),
         FeatureKind.GrossRevenue => (double)f.GrossRevenue,
         FeatureKind.ReturnsValue => (double)f.ReturnsValue,
         FeatureKind.NetRevenue => (double)f.NetRevenue,
@@ -28,11 +30,11 @@ public sealed record FeatureScale(FeatureKind Feature, bool Log, double Weight, 
     /// <summary>Signed log1p: log(1 + |x|) with the sign of x.</summary>
     public static double SignedLog1P(double x) => x >= 0 ? Math.Log(1 + x) : -Math.Log(1 - x);
 
-    public double Prepared(CustomerFeatures f)
+    public double Prepared(CustomerFeatures f, CustomerValueModel? value = null)
     {
-        var raw = Raw(f, Feature);
+        var raw = Raw(f, Feature, value);
         return Log ? SignedLog1P(raw) : raw;
     }
 
-    public float Scale(CustomerFeatures f) => (float)((Prepared(f) - Mean) / Std * Weight);
+    public float Scale(CustomerFeatures f, CustomerValueModel? value = null) => (float)((Prepared(f, value) - Mean) / Std * Weight);
 }

@@ -2,14 +2,17 @@ using Insiders.Features;
 
 namespace Insiders.Clustering;
 
-/// <summary>The fitted transform from feature rows to clustering vectors.</summary>
+/// <summary>
+/// The fitted transform from feature rows to clustering vectors; <paramref name="Value"/> is the customer value model
+/// when a feature needs it (<see cref="FeatureKind.ExpectedValue"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("insiders.feature-space")]
-public sealed record FeatureSpace(IReadOnlyList<FeatureScale> Scales)
+public sealed record FeatureSpace(IReadOnlyList<FeatureScale> Scales, CustomerValueModel? Value = null)
 {
     public int Dimensions => Scales.Count;
 
     /// <summary>Fits means and standard deviations of the prepared features on <paramref name="rows"/>.</summary>
-    public static FeatureSpace Fit(IReadOnlyList<CustomerFeatures> rows, IReadOnlyList<FeatureSpec> specs)
+    public static FeatureSpace Fit(IReadOnlyList<CustomerFeatures> rows, IReadOnlyList<FeatureSpec> specs, CustomerValueModel? value = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(specs);
@@ -25,14 +28,14 @@ public sealed record FeatureSpace(IReadOnlyList<FeatureScale> Scales)
             var values = new double[rows.Count];
             for (var i = 0; i < rows.Count; i++)
             {
-                values[i] = probe.Prepared(rows[i]);
+                values[i] = probe.Prepared(rows[i], value);
             }
 
             var (mean, std) = values.Length == 0 ? (0.0, 1.0) : MeanAndStd(values);
             scales.Add(probe with { Mean = mean, Std = std > 1e-12 ? std : 1.0 });
         }
 
-        return new FeatureSpace(scales);
+        return new FeatureSpace(scales, value);
     }
 
     public float[] Transform(CustomerFeatures features)
@@ -40,7 +43,7 @@ public sealed record FeatureSpace(IReadOnlyList<FeatureScale> Scales)
         var v = new float[Scales.Count];
         for (var i = 0; i < v.Length; i++)
         {
-            v[i] = Scales[i].Scale(features);
+            v[i] = Scales[i].Scale(features, Value);
         }
 
         return v;

@@ -37,7 +37,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
             segments,
             rows.Count,
             profiles.Where(p => p.IsInsider).Sum(p => p.Customers),
-            "clusters by mean gross revenue, greedily, each taken while it fits within the Insider share",
+            InsiderRuleText(_options.InsiderRanking),
             _options.HysteresisMargin,
             null);
     }
@@ -65,7 +65,10 @@ public sealed class SegmentTrainer(SegmentationOptions options)
 
     private FitResult Fit(List<CustomerFeatures> rows)
     {
-        var space = FeatureSpace.Fit(rows, _options.Features);
+        var value = NeedsValueModel(_options)
+            ? CustomerValueModel.Fit(rows, _options.ValueHorizonDays, _options.ValueFitSample, _options.Seed)
+            : null;
+        var space = FeatureSpace.Fit(rows, _options.Features, value);
         var points = rows.Select(space.Transform).ToArray();
         var sample = Sample(points, _options.FitSample, _options.Seed);
         var byK = new Dictionary<int, double>();
@@ -101,23 +104,83 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         return idx[..max].Select(i => points[i]).ToArray();
     }
 
-    // Clusters ranked by mean gross revenue; each is added when it still fits within the Insider share (smaller clusters
-    // further down may fill the room a big one could not take).
+    private static bool NeedsValueModel(SegmentationOptions o) =>
+        o.InsiderRanking == InsiderRanking.ValueAndRevenueRank || o.Features.Any(f => f.Feature == FeatureKind.ExpectedValue);
+
+    private static string InsiderRuleText(InsiderRanking ranking) => ranking switch
+    {
+        InsiderRanking.MeanGrossRevenue => "clusters by mean gross revenue, greedily, each taken while it fits within the Insider share",
+        _ => "clusters by the mean of √(percentile of gross revenue × percentile of expected value), greedily, each taken while it fits within the Insider share",
+    };
+
+    /// <summary>Each customer's score for <see cref="InsiderRanking.ValueAndRevenueRank"/>: √(pct(gross) × pct(expected value)).</summary>
+    public static double[] ValueAndRevenueRankScores(IReadOnlyList<double> gross, IReadOnlyList<double> expectedValue)
+    {
+        ArgumentNullException.ThrowIfNull(gross);
+        ArgumentNullException.ThrowIfNull(expectedValue);
+        var pg = PercentileRanks(gross);
+        var pv = PercentileRanks(expectedValue);
+        var s = new double[pg.Length];
+        for (var i = 0; i < s.Length; i++)
+        {
+            s[i] = Math.Sqrt(pg[i] * pv[i]);
+        }
+
+        return s;
+    }
+
+    /// <summary>Mid-rank percentiles in (0, 1]: ties share the mean of their ranks, the largest value gets ~1.</summary>
+    public static double[] PercentileRanks(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var n = values.Count;
+        var order = Enumerable.Range(0, n).ToArray();
+        Array.Sort(order, (a, b) => values[a].CompareTo(values[b]));
+        var ranks = new double[n];
+        for (var i = 0; i < n;)
+        {
+            var j = i;
+            while (j + 1 < n && values[order[j + 1]].CompareTo(values[order[i]]) == 0)
+            {
+                j++;
+            }
+
+            var mid = ((i + j) / 2.0) + 1;
+            for (var t = i; t <= j; t++)
+            {
+                ranks[order[t]] = mid / n;
+            }
+
+            i = j + 1;
+        }
+
+        return ranks;
+    }
+
+    // Clusters ranked by the configured per-customer score averaged over the cluster; each is added when it still fits
+    // within the Insider share (smaller clusters further down may fill the room a big one could not take).
     private bool[] SelectInsiders(List<CustomerFeatures> rows, FitResult fit)
     {
         var k = fit.Centroids.Length;
         var counts = new int[k];
-        var revenue = new double[k];
+        var score = new double[k];
+        var perCustomer = _options.InsiderRanking switch
+        {
+            InsiderRanking.MeanGrossRevenue => rows.Select(r => (double)r.GrossRevenue).ToArray(),
+            _ => ValueAndRevenueRankScores(
+                rows.Select(r => (double)r.GrossRevenue).ToArray(),
+                rows.Select(r => fit.Space.Value!.ExpectedValue(r)).ToArray()),
+        };
         for (var i = 0; i < rows.Count; i++)
         {
             counts[fit.Labels[i]]++;
-            revenue[fit.Labels[i]] += (double)rows[i].GrossRevenue;
+            score[fit.Labels[i]] += perCustomer[i];
         }
 
         var insiders = new bool[k];
         var limit = _options.MaxInsiderShare * rows.Count;
         var taken = 0;
-        foreach (var c in Enumerable.Range(0, k).Where(c => counts[c] > 0).OrderByDescending(c => revenue[c] / counts[c]))
+        foreach (var c in Enumerable.Range(0, k).Where(c => counts[c] > 0).OrderByDescending(c => score[c] / counts[c]).ThenBy(c => c))
         {
             if (taken + counts[c] > limit)
             {

@@ -1,13 +1,10 @@
-using Insiders;
 using Insiders.Silo;
+using Insiders.Silo.Api;
 
 var builder = WebApplication.CreateBuilder(args);
-var siloPort = builder.Configuration.GetValue("Insiders:SiloPort", 11111);
-var gatewayPort = builder.Configuration.GetValue("Insiders:GatewayPort", 30000);
-builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort).AddInsiders(builder.Configuration));
-builder.Services.AddOptions<DemoFeedOptions>().BindConfiguration(DemoFeedOptions.Section);
-builder.Services.AddHostedService<DemoFeed>();
+builder.AddInsidersSilo();
+builder.AddInsidersApi();
 
 var app = builder.Build();
-app.MapGet("/", () => "Insiders is running. The HTTP API arrives with issue #4.");
+app.MapInsidersApi();
 app.Run();

@@ -61,7 +61,7 @@ internal static class CustomersApi
         var insider = distances.FirstOrDefault(d => d.IsInsider);
         var other = distances.FirstOrDefault(d => !d.IsInsider);
         var c = CultureInfo.InvariantCulture;
-        var margin = model.HysteresisMargin.ToString("P0", c);
+        var margin = Percent(model.HysteresisMargin);
         var explanation = insider is null || other is null
             ? $"Nearest centre: segment {a.SegmentId}."
             : $"Nearest Insider centre: segment {insider.SegmentId} at {insider.Distance.ToString("0.###", c)}; nearest other centre: segment {other.SegmentId} at {other.Distance.ToString("0.###", c)}. " +
@@ -92,4 +92,6 @@ internal static class CustomersApi
     private static CustomerRowDto Row(DirectoryRow r) => new(
         r.Features.CustomerId, r.SegmentId, r.IsInsider, r.Features.GrossRevenue, r.Features.NetRevenue, r.Features.QtyInvoices,
         r.Features.QtyProducts, r.Features.RecencyDays, r.Features.Frequency, r.Features.AvgTicket);
+
+    private static string Percent(double share) => (share * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 }

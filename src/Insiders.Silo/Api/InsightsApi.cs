@@ -78,8 +78,8 @@ internal static class InsightsApi
             model is null
                 ? "No model has been trained yet."
                 : $"Each customer belongs to the nearest segment centre (recency, frequency and gross revenue, log-scaled and standardised). " +
-                  $"To enter, the nearest Insider centre must be closer than every other centre by more than {margin.ToString("P0", c)}; " +
-                  $"to leave, another centre must be closer than every Insider centre by more than {margin.ToString("P0", c)}. " +
+                  $"To enter, the nearest Insider centre must be closer than every other centre by more than {Percent(margin)}; " +
+                  $"to leave, another centre must be closer than every Insider centre by more than {Percent(margin)}. " +
                   "Recency grows every day without purchases, so Insiders who stop buying drift out.",
             model is null
                 ? []
@@ -153,4 +153,6 @@ internal static class InsightsApi
         var hi = Math.Min(lo + 1, sorted.Length - 1);
         return sorted[lo] + ((pos - lo) * (sorted[hi] - sorted[lo]));
     }
+
+    private static string Percent(double share) => (share * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 }

@@ -3,6 +3,7 @@
 const $ = (s) => document.querySelector(s);
 const fmt = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 const money = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+const num = (x) => (Math.abs(x) < 1 && x !== 0 ? x.toFixed(3) : fmt.format(x));
 const pct = (x) => (100 * x).toFixed(1) + "%";
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const KEY = "insidersAdminKey";
@@ -62,8 +63,8 @@ async function loadInsights() {
     { label: m.month, value: Number(m.revenue), insider: false }, { label: "", value: Number(m.insidersRevenue), insider: true }]);
   barChart($("#months-chart"), months, { title: "gross revenue per month: everyone (grey), Insiders (orange)", format: (v) => money.format(v), labels: true });
   $("#entry-rule").textContent = i.entry.explanation;
-  $("#characteristics tbody").innerHTML = i.characteristics.map((c) => `<tr><td>${c.feature}</td><td>${fmt.format(c.insidersMean)}</td>
-    <td>${fmt.format(c.everyoneMean)}</td><td>${fmt.format(c.insidersMedian)}</td><td>${fmt.format(c.everyoneMedian)}</td><td>${c.ratio.toFixed(2)}</td></tr>`).join("");
+  $("#characteristics tbody").innerHTML = i.characteristics.map((c) => `<tr><td>${c.feature}</td><td>${num(c.insidersMean)}</td>
+    <td>${num(c.everyoneMean)}</td><td>${num(c.insidersMedian)}</td><td>${num(c.everyoneMedian)}</td><td>${c.ratio.toFixed(2)}</td></tr>`).join("");
 }
 
 async function loadInsiders() {

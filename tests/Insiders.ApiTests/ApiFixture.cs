@@ -18,8 +18,6 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private readonly string _dir = TestData.NewTempDirectory("api");
-
     public InsidersHostFactory Factory { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
@@ -32,7 +30,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Factory = new InsidersHostFactory(Path.Combine(_dir, "data"));
+        Factory = new InsidersHostFactory("api");
         Client = Factory.CreateClient();
         SeedCsv = SharedSlice.Csv(SeedFrom, SeedTo);
         using var response = await PostCsvAsync(SeedCsv, InsidersHostFactory.IngestKey);
@@ -47,14 +45,6 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         Client.Dispose();
         await Factory.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     public Task<HttpResponseMessage> PostCsvAsync(string csv, string? key, string? idempotencyKey = null) =>

@@ -57,27 +57,15 @@ public sealed class HostTests(ApiFixture api)
 /// <summary>A second host with <c>Insiders:Api:RequireReadKey</c> on (its own silo ports and data directory).</summary>
 public sealed class ReadKeyTests : IAsyncLifetime
 {
-    private readonly string _dir = TestData.NewTempDirectory("api-readkey");
     private InsidersHostFactory _factory = null!;
 
     public ValueTask InitializeAsync()
     {
-        _factory = new InsidersHostFactory(Path.Combine(_dir, "data"), new Dictionary<string, string?> { ["Insiders:Api:RequireReadKey"] = "true" });
+        _factory = new InsidersHostFactory("api-readkey", new Dictionary<string, string?> { ["Insiders:Api:RequireReadKey"] = "true" });
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
     [Fact]
     public async Task ReadEndpoints_RequireReadKey_401WithoutKey_200WithAnyKey()

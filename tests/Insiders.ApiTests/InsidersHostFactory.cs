@@ -19,8 +19,13 @@ public sealed class InsidersHostFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
 
-    public InsidersHostFactory(string dataDirectory, IReadOnlyDictionary<string, string?>? overrides = null)
+    private readonly string _root;
+
+    /// <summary>A host on a fresh temporary directory (named with <paramref name="prefix"/>), removed on dispose.</summary>
+    public InsidersHostFactory(string prefix, IReadOnlyDictionary<string, string?>? overrides = null)
     {
+        _root = TestData.NewTempDirectory(prefix);
+        var dataDirectory = Path.Combine(_root, "data");
         DataDirectory = dataDirectory;
         _settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -53,6 +58,19 @@ public sealed class InsidersHostFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_root, true);
+        }
+        catch (IOException)
+        {
         }
     }
 

@@ -18,13 +18,12 @@ namespace Insiders.Tests;
 public sealed class PageBrowserTests : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
-    private readonly string _dir = TestData.NewTempDirectory("api-browser");
     private InsidersHostFactory _factory = null!;
     private string _baseUrl = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
-        _factory = new InsidersHostFactory(Path.Combine(_dir, "data"));
+        _factory = new InsidersHostFactory("api-browser");
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         _baseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/";
@@ -41,18 +40,7 @@ public sealed class PageBrowserTests : IAsyncLifetime
         await PostGzipAsync(http, SharedSlice.Csv("2011-05-01", "2011-07-01"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
     private static async Task PostGzipAsync(HttpClient http, string csv)
     {

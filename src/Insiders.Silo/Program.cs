@@ -1,11 +1,10 @@
-using Insiders;
 using Insiders.Silo;
+using Insiders.Silo.Api;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.AddInsiders(builder.Configuration));
-builder.Services.AddOptions<DemoFeedOptions>().BindConfiguration(DemoFeedOptions.Section);
-builder.Services.AddHostedService<DemoFeed>();
+builder.AddInsidersSilo();
+builder.AddInsidersApi();
 
 var app = builder.Build();
-app.MapGet("/", () => "Insiders is running. The HTTP API arrives with issue #4.");
+app.MapInsidersApi();
 app.Run();

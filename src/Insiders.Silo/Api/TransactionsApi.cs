@@ -1,0 +1,63 @@
+using Insiders.Ingestion;
+using Insiders.Silo.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Insiders.Silo.Api;
+
+/// <summary><c>POST /api/transactions</c>: CSV or JSON lines, validated like the CLI, journaled, applied.</summary>
+internal static class TransactionsApi
+{
+    public static IEndpointRouteBuilder MapTransactionsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/transactions", PostAsync)
+            .WithName("PostTransactions")
+            .WithTags("Transactions")
+            .WithSummary("Ingest Online Retail lines (text/csv with header, or a JSON array)")
+            .WithDescription(
+                "Every line is validated with the CLI's reader and cleaning rules; rejected lines are counted by reason and listed " +
+                "with their line number (CSV) or item index (JSON) while the good lines are kept. Line identity is the source " +
+                "(Idempotency-Key header, or else the SHA-256 of the body) plus the line number, so re-posting is a no-op (duplicates). " +
+                "Needs an API key with role 'ingest'. Content-Encoding: gzip is accepted.")
+            .Accepts<TransactionLineJson[]>("application/json", "text/csv")
+            .Produces<IngestResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(ApiRoles.IngestPolicy);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> PostAsync(
+        HttpRequest request, IngestionPipeline pipeline, CustomerDirectory directory, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        var (posted, failure) = await TransactionPost.ReadAsync(request, options.Value, cancellationToken);
+        if (failure is not null)
+        {
+            return TypedResults.Problem(failure.Detail, statusCode: failure.Status, title: failure.Title);
+        }
+
+        var p = posted!;
+        var result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, cancellationToken);
+        if (result.Accepted > 0)
+        {
+            directory.Invalidate();
+        }
+
+        var errors = p.Errors.Select(e => p.IsJson
+            ? new LineErrorDto(null, e.LineNumber - 2, e.Reason.ToString(), e.Field, e.Message)
+            : new LineErrorDto(e.LineNumber, null, e.Reason.ToString(), e.Field, e.Message)).ToList();
+        return TypedResults.Ok(new IngestResponse(
+            p.Source,
+            p.IsJson ? "json" : "csv",
+            p.Summary.Total,
+            result.Accepted,
+            result.AlreadyKnown,
+            p.Summary.Rejected,
+            p.Summary.RejectedByReason.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value, StringComparer.Ordinal),
+            errors,
+            p.Summary.Rejected > errors.Count));
+    }
+}

@@ -92,7 +92,8 @@ internal static class ReplayCommand
         var throughputSpan = t.Parse + t.Ingest + t.Checkpoint;
         o.WriteLine(string.Create(c,
             $"Timings: parse+sort {t.Parse.TotalSeconds:F2}s, ingest {t.Ingest.TotalSeconds:F2}s, checkpoint {t.Checkpoint.TotalSeconds:F2}s, retrain {t.Retrain.TotalSeconds:F2}s, total {elapsed.TotalSeconds:F2}s; " +
-            $"{s.Total / Math.Max(throughputSpan.TotalSeconds, 1e-9):N0} lines/s read→persisted."));
+            $"{s.Total / Math.Max((t.Parse + t.Ingest).TotalSeconds, 1e-9):N0} lines/s read→acknowledged (journaled and applied); " +
+            $"{s.Total / Math.Max(throughputSpan.TotalSeconds, 1e-9):N0} lines/s read→persisted (grain state checkpointed)."));
         if (r.Retrain is { } m)
         {
             o.WriteLine(m.Skipped is null

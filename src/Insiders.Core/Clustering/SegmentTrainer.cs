@@ -15,10 +15,10 @@ public sealed class SegmentTrainer(SegmentationOptions options)
     {
         ArgumentNullException.ThrowIfNull(histories);
         var rows = FeatureRows(histories, asOf);
-        if (rows.Count < _options.MinClusters)
+        if (rows.Count < _options.MinCustomersToTrain)
         {
             throw new InvalidOperationException(
-                $"Cannot train: {rows.Count} customers with purchases up to {asOf:yyyy-MM-dd}, at least {_options.MinClusters} (MinClusters) are needed.");
+                $"Cannot train: {rows.Count} customers with purchases up to {asOf:yyyy-MM-dd}, at least {_options.MinCustomersToTrain} (2 × MinCustomersPerCluster) are needed.");
         }
 
         var fit = Fit(rows);
@@ -74,8 +74,9 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         var byK = new Dictionary<int, double>();
         KMeansFitter.Result? best = null;
         var bestScore = double.NegativeInfinity;
-        var maxK = Math.Min(_options.MaxClusters, sample.Length - 1);
-        for (var k = _options.MinClusters; k <= maxK; k += _options.ClusterStep)
+        var (minK, maxK) = _options.ClusterRange(rows.Count);
+        maxK = Math.Min(maxK, sample.Length - 1);
+        for (var k = minK; k <= maxK; k += _options.ClusterStep)
         {
             var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));
             var score = Silhouette.Compute(sample, result.Labels, k, _options.SilhouetteSample, _options.Seed);
@@ -87,7 +88,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
             }
         }
 
-        best ??= KMeansFitter.Fit(sample, Math.Min(_options.MinClusters, sample.Length), _options.Restarts, _options.Seed);
+        best ??= KMeansFitter.Fit(sample, Math.Max(2, Math.Min(minK, sample.Length)), _options.Restarts, _options.Seed);
         var (labels, _) = KMeansFitter.Assign(points, best.Centroids);
         return new FitResult(space, points, best.Centroids, labels, double.IsFinite(bestScore) ? bestScore : 0, byK);
     }

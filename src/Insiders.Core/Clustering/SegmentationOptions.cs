@@ -14,6 +14,12 @@ public sealed class SegmentationOptions
     /// <summary>Step between the K values tried.</summary>
     public int ClusterStep { get; set; } = 16;
 
+    /// <summary>
+    /// Fewest customers per cluster on average: a population smaller than <see cref="MaxClusters"/> × this tries
+    /// K only up to customers / this (and from no more than that), so a young deployment still trains.
+    /// </summary>
+    public int MinCustomersPerCluster { get; set; } = 10;
+
     /// <summary>k-means restarts (different seeds) per K; the lowest inertia wins.</summary>
     public int Restarts { get; set; } = 3;
 
@@ -58,12 +64,28 @@ public sealed class SegmentationOptions
         new(FeatureKind.QtyInvoices, Weight: 0.5),
     ];
 
+    /// <summary>The K values tried for <paramref name="customers"/> customers: the configured range, shrunk for small populations.</summary>
+    /// <returns>The smallest and largest K; <c>Max</c> &lt; 2 when there are too few customers to cluster.</returns>
+    public (int Min, int Max) ClusterRange(int customers)
+    {
+        var max = Math.Min(MaxClusters, customers / MinCustomersPerCluster);
+        return (Math.Min(MinClusters, max), max);
+    }
+
+    /// <summary>Fewest customers with purchases a model can be trained on.</summary>
+    public int MinCustomersToTrain => 2 * MinCustomersPerCluster;
+
     /// <summary>Throws with a clear message when a setting is out of range.</summary>
     public void Validate()
     {
         if (MinClusters < 2 || MaxClusters < MinClusters || ClusterStep < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MinClusters), $"{Section}: need 2 <= MinClusters <= MaxClusters and ClusterStep >= 1 (got {MinClusters}..{MaxClusters} step {ClusterStep}).");
+        }
+
+        if (MinCustomersPerCluster < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinCustomersPerCluster), $"{Section}: MinCustomersPerCluster must be >= 1 (got {MinCustomersPerCluster}).");
         }
 
         if (Restarts < 1 || SilhouetteSample < 10 || FitSample < 100)

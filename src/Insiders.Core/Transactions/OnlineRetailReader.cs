@@ -26,6 +26,12 @@ public sealed class OnlineRetailReader
     private readonly StringBuilder _record = new(256);
     private int _iInvoice, _iStock, _iQuantity, _iDate, _iPrice, _iCustomer, _iCountry, _columnCount;
 
+    // Lines of one invoice repeat its date and customer, and prices repeat across lines: fields are pooled strings, so
+    // the last parse of the very same string instance is reused (a reference check, no hashing).
+    private string? _lastDateText, _lastPriceText, _lastCustomerText, _lastCustomer;
+    private DateTime _lastDate;
+    private decimal _lastPrice;
+
     public OnlineRetailReader(string source, CleaningRules? rules = null)
     {
         Source = source;
@@ -300,28 +306,55 @@ public sealed class OnlineRetailReader
             return new(lineNumber, RejectReason.InvalidQuantity, "Quantity", $"'{Clip(quantityText)}' is not an integer in range");
         }
 
-        var dateText = _fields[_iDate].Trim();
-        if (!DateTime.TryParseExact(dateText, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
+        var dateText = _fields[_iDate];
+        DateTime date;
+        if (ReferenceEquals(dateText, _lastDateText))
         {
-            return new(lineNumber, RejectReason.InvalidInvoiceDate, "InvoiceDate", $"'{Clip(dateText)}' is not a date like 2011-01-31 14:05:00");
+            date = _lastDate;
+        }
+        else
+        {
+            dateText = dateText.Trim();
+            if (!DateTime.TryParseExact(dateText, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date))
+            {
+                return new(lineNumber, RejectReason.InvalidInvoiceDate, "InvoiceDate", $"'{Clip(dateText)}' is not a date like 2011-01-31 14:05:00");
+            }
+
+            date = DateTime.SpecifyKind(date, DateTimeKind.Unspecified);
+            (_lastDateText, _lastDate) = (_fields[_iDate], date);
         }
 
-        date = DateTime.SpecifyKind(date, DateTimeKind.Unspecified);
         var priceText = _fields[_iPrice];
-        if (!decimal.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var price) || Math.Abs(price) > MaxUnitPrice)
+        decimal price;
+        if (ReferenceEquals(priceText, _lastPriceText))
         {
-            return new(lineNumber, RejectReason.InvalidUnitPrice, "UnitPrice", $"'{Clip(priceText)}' is not a finite price (|price| <= {MaxUnitPrice})");
+            price = _lastPrice;
+        }
+        else
+        {
+            if (!decimal.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out price) || Math.Abs(price) > MaxUnitPrice)
+            {
+                return new(lineNumber, RejectReason.InvalidUnitPrice, "UnitPrice", $"'{Clip(priceText)}' is not a finite price (|price| <= {MaxUnitPrice})");
+            }
+
+            (_lastPriceText, _lastPrice) = (priceText, price);
         }
 
-        var customerText = _fields[_iCustomer].Trim();
+        var customerText = _fields[_iCustomer];
         string? customer = null;
-        if (customerText.Length > 0)
+        if (ReferenceEquals(customerText, _lastCustomerText))
+        {
+            customer = _lastCustomer;
+        }
+        else if (customerText.Length > 0 && !string.IsNullOrWhiteSpace(customerText))
         {
             customer = NormaliseCustomerId(customerText);
             if (customer is null)
             {
-                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText)}' is not an id (letters, digits, '-', '_', '.'; at most {MaxIdLength})");
+                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText.Trim())}' is not an id (letters, digits, '-', '_', '.'; at most {MaxIdLength})");
             }
+
+            (_lastCustomerText, _lastCustomer) = (customerText, customer);
         }
 
         if (quantity == 0)

@@ -28,4 +28,13 @@ internal sealed class ProgressBar(long total, bool enabled)
             Console.Error.WriteLine();
         }
     }
+
+    /// <summary>Ends the bar's line if the last report fell short of the total (e.g. blank lines were counted ahead).</summary>
+    public void Finish()
+    {
+        if (_enabled && total > 0 && _lastPercent is >= 0 and < 100)
+        {
+            Report(total, "done");
+        }
+    }
 }

@@ -58,6 +58,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
         Assert.All(rows, r => Assert.NotNull(r.Segment));
 
         Assert.Contains("148,286 accepted", summary, StringComparison.Ordinal);
+        Assert.Contains("in event-time order already: streamed", summary, StringComparison.Ordinal);
         var insiders = rows.Count(r => r.IsInsider);
         Assert.InRange(insiders, 1, (int)Math.Floor(0.15 * rows.Count));
 
@@ -66,6 +67,26 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
         var again = await ReplayAsync();
         Assert.Contains("148,286 already known", again, StringComparison.Ordinal);
         Assert.Equal(first, File.ReadAllText(Export));
+    }
+
+    [Fact]
+    public async Task Replay_FileNotInTimeOrder_IsSortedFirst_FeaturesEqualBatchRecompute()
+    {
+        // The shared file's lines shuffled (header first): not streamable, so the replay reads, sorts, then ingests.
+        var lines = TestData.ReadAllLines(TestData.SixMonths);
+        var body = lines.Skip(1).ToArray();
+        new Random(11).Shuffle(body);
+        var shuffled = Path.Combine(_dir, "shuffled.csv");
+        await File.WriteAllLinesAsync(shuffled, [lines[0], .. body], TestContext.Current.CancellationToken);
+
+        var output = new StringWriter();
+        var args = CliArguments.Parse([shuffled, "--data-dir", DataDir, "--export-features", Export, "--quiet"], new HashSet<string>(StringComparer.Ordinal) { "--quiet" });
+        Assert.Equal(0, await ReplayCommand.RunAsync(args, output));
+
+        Assert.Contains("parse+sort", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("148,286 accepted", output.ToString(), StringComparison.Ordinal);
+        var clean = BatchRecompute.ReadClean(TestData.SixMonths);
+        FeatureExport.AssertEqualsBatch(BatchRecompute.Compute(clean, clean.Max(r => r.Date)), FeatureExport.Read(Export).Rows);
     }
 
     [Fact]

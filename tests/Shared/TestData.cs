@@ -38,4 +38,21 @@ internal static class TestData
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>Every text line of a (gzip or plain) file, header included.</summary>
+    public static string[] ReadAllLines(string path)
+    {
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress)
+            : file;
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return [.. lines];
+    }
 }

@@ -359,21 +359,52 @@ public sealed partial class IngestionPipeline(
         _retained = 0;
     }
 
+    // At most `width` calls in flight, a new one starting as soon as any finishes (no wait for the slowest of a window);
+    // after a failure no further calls start, and the failure is rethrown once the calls in flight are done.
     private static async Task<List<T>> ForEachWindowAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int width)
     {
         var results = new List<T>();
-        var window = new List<Task<T>>(width);
-        foreach (var item in items)
+        using var next = items.GetEnumerator();
+        var failed = false;
+
+        async Task Worker()
         {
-            window.Add(call(item));
-            if (window.Count == width)
+            while (true)
             {
-                results.AddRange(await Task.WhenAll(window));
-                window.Clear();
+                TItem item;
+                lock (results)
+                {
+                    if (failed || !next.MoveNext())
+                    {
+                        return;
+                    }
+
+                    item = next.Current;
+                }
+
+                try
+                {
+                    var result = await call(item);
+                    lock (results)
+                    {
+                        results.Add(result);
+                    }
+                }
+                catch
+                {
+                    failed = true;
+                    throw;
+                }
             }
         }
 
-        results.AddRange(await Task.WhenAll(window));
+        var workers = new Task[Math.Max(1, width)];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Worker();
+        }
+
+        await Task.WhenAll(workers);
         return results;
     }
 

@@ -472,6 +472,63 @@ public sealed class OnlineRetailReaderTests
     }
 
     [Fact]
+    public void Read_UnterminatedQuote_OnlyThatLineRejected_FollowingLinesRead()
+    {
+        // Line 3 opens a quote that never closes: the record would run to the end of the input. It is rejected alone
+        // and lines 4-6 are read as records of their own (line 5 still has its own reason).
+        var csv = Csv(
+            Row(invoice: "1"),
+            Row(invoice: "2", description: "\"WHITE HANGING"),
+            Row(invoice: "3"),
+            Row(invoice: "4", quantity: "0"),
+            Row(invoice: "5"));
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        Assert.Equal(["1", "3", "5"], accepted.Select(l => l.InvoiceNo));
+        Assert.Equal([LineIdentity.For(Source, 2), LineIdentity.For(Source, 4), LineIdentity.For(Source, 6)], accepted.Select(l => l.LineId));
+        Assert.Equal(2, rejected.Count);
+        AssertRejection(rejected[0], 3, RejectReason.MalformedRow, null);
+        AssertRejection(rejected[1], 5, RejectReason.ZeroQuantity, "Quantity");
+        Assert.Equal(5, summary.Total);
+    }
+
+    [Fact]
+    public void Read_QuoteClosingOnLaterLineIntoGarbage_OnlyFirstLineRejected()
+    {
+        // Line 2's open quote is closed by the quoted description of line 4: lines 2-4 would make one record with the
+        // wrong column count. Only line 2 is at fault; lines 3 and 4 are good.
+        var csv = Csv(
+            Row(invoice: "1", description: "\"OPEN"),
+            Row(invoice: "2"),
+            Row(invoice: "3", description: "\"A, B\""));
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        Assert.Equal(["2", "3"], accepted.Select(l => l.InvoiceNo));
+        AssertRejection(Assert.Single(rejected), 2, RejectReason.MalformedRow, null);
+        Assert.Equal(3, summary.Total);
+    }
+
+    [Fact]
+    public void Read_QuotedFieldSpanningMoreThan16Lines_RejectedAndLinesReadAgain()
+    {
+        var rows = new List<string> { Row(invoice: "1", description: "\"LONG") };
+        rows.AddRange(Enumerable.Range(0, 20).Select(i => "filler " + i));
+        rows.Add("END\",6,2010-12-01 08:26:00,2.55,17850,United Kingdom");
+        rows.Add(Row(invoice: "2"));
+
+        var (accepted, rejected, summary) = Read(Csv([.. rows]));
+
+        Assert.Equal("2", Assert.Single(accepted).InvoiceNo);
+        Assert.Equal(LineIdentity.For(Source, 24), accepted[0].LineId);
+        Assert.Contains("16 lines", rejected[0].Message, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(2, 22).Select(n => (long)n), rejected.Select(r => r.LineNumber));
+        Assert.All(rejected, r => Assert.Equal(RejectReason.MalformedRow, r.Reason));
+        Assert.Equal(23, summary.Total);
+    }
+
+    [Fact]
     public void Read_BlankLines_Skipped()
     {
         var csv = Header + "\n" + Row(invoice: "1") + "\n\n" + Row(invoice: "2", quantity: "0") + "\n\n";

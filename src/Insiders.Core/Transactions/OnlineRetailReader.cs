@@ -17,6 +17,8 @@ public sealed class OnlineRetailReader
     private const int MaxIdLength = 64;
     private const int MaxRecordLines = 16;
     private const int MaxRecordChars = 1 << 20;
+    private static readonly DateTime EarliestInvoiceDate = new(1970, 1, 1);
+    private static readonly DateTime LatestInvoiceDate = new(2100, 1, 1);
     private const decimal MaxUnitPrice = 1_000_000_000m;
     private static readonly string[] DateFormats =
         ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ssZ", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss", "yyyy-MM-dd"];
@@ -313,6 +315,12 @@ public sealed class OnlineRetailReader
         }
 
         date = DateTime.SpecifyKind(date, DateTimeKind.Unspecified);
+        if (date < EarliestInvoiceDate || date >= LatestInvoiceDate)
+        {
+            // Year 0001 or 9999 is a typo, and a date far ahead would move the event-time clock of every customer.
+            return new(lineNumber, RejectReason.InvalidInvoiceDate, "InvoiceDate", $"'{Clip(dateText)}' is outside {EarliestInvoiceDate:yyyy}-{LatestInvoiceDate.Year - 1}");
+        }
+
         var priceText = _fields[_iPrice];
         if (!decimal.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var price) || Math.Abs(price) > MaxUnitPrice)
         {

@@ -411,6 +411,8 @@ public sealed class OnlineRetailReaderTests
     [InlineData("17850.5", "17850.5")]
     [InlineData(".0", ".0")]
     [InlineData("a b", null)]
+    [InlineData("-17850", null)]
+    [InlineData("17850-", "17850-")]
     [InlineData("", null)]
     public void NormaliseCustomerId_Inputs_ExpectedIds(string text, string? expected)
     {
@@ -526,6 +528,27 @@ public sealed class OnlineRetailReaderTests
         Assert.Equal(Enumerable.Range(2, 22).Select(n => (long)n), rejected.Select(r => r.LineNumber));
         Assert.All(rejected, r => Assert.Equal(RejectReason.MalformedRow, r.Reason));
         Assert.Equal(23, summary.Total);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01 00:00:00")]
+    [InlineData("1969-12-31 23:59:59")]
+    [InlineData("2100-01-01 00:00:00")]
+    [InlineData("9999-12-31 23:59:59")]
+    public void Read_DateOutsidePlausibleYears_RejectedOnInvoiceDate(string date)
+    {
+        var rejection = SingleRejection(Csv(Row(date: date)));
+
+        AssertRejection(rejection, 2, RejectReason.InvalidInvoiceDate, "InvoiceDate");
+        Assert.Contains("outside 1970-2099", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1970-01-01 00:00:00")]
+    [InlineData("2099-12-31 23:59:59")]
+    public void Read_DateAtEdgeOfPlausibleYears_Accepted(string date)
+    {
+        Assert.Single(Read(Csv(Row(date: date))).Accepted);
     }
 
     [Fact]

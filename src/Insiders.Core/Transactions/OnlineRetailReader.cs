@@ -334,7 +334,7 @@ public sealed class OnlineRetailReader
             customer = NormaliseCustomerId(customerText);
             if (customer is null)
             {
-                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText)}' is not an id (letters, digits, '-', '_', '.'; at most {MaxIdLength})");
+                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText)}' is not an id (letters, digits, '-', '_', '.', not starting with '-'; at most {MaxIdLength})");
             }
         }
 
@@ -376,7 +376,8 @@ public sealed class OnlineRetailReader
     /// <summary>The customer id given to an invoice without CustomerID under <see cref="MissingCustomerPolicy.PerInvoice"/>.</summary>
     public static string PerInvoiceCustomerId(string invoiceNo) => "inv-" + invoiceNo;
 
-    /// <summary>Trims, turns <c>17850.0</c> into <c>17850</c>, and checks the id's characters; null when unusable.</summary>
+    /// <summary>Trims, turns <c>17850.0</c> into <c>17850</c>, and checks the id's characters (letters, digits, <c>-_.</c>,
+    /// not starting with <c>-</c>); null when unusable.</summary>
     public static string? NormaliseCustomerId(string text)
     {
         var value = text.Trim();
@@ -385,7 +386,8 @@ public sealed class OnlineRetailReader
             value = value[..^2];
         }
 
-        if (value.Length is 0 or > MaxIdLength)
+        // A leading '-' would make the id a formula in a spreadsheet opening the feature export (CSV injection).
+        if (value.Length is 0 or > MaxIdLength || value[0] == '-')
         {
             return null;
         }

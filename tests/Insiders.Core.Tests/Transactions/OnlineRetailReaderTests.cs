@@ -551,6 +551,17 @@ public sealed class OnlineRetailReaderTests
         Assert.Single(Read(Csv(Row(date: date))).Accepted);
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-A1")]
+    [InlineData("-2-3")]
+    public void Read_CustomerIdStartingWithMinus_RejectedAsFormulaLike(string customer)
+    {
+        var rejection = SingleRejection(Csv(Row(customer: customer)));
+
+        AssertRejection(rejection, 2, RejectReason.InvalidCustomerId, "CustomerID");
+    }
+
     [Fact]
     public void Read_BlankLines_Skipped()
     {

@@ -29,6 +29,9 @@ internal static class TransactionPost
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    // Marks a body announced as gzip that is not gzip.
+    private static readonly byte[] NotGzip = new byte[1];
+
     public static async Task<(PostedLines? Posted, PostFailure? Failure)> ReadAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
         var limit = options.MaxTransactionBodyBytes;
@@ -54,13 +57,24 @@ internal static class TransactionPost
             return (null, TooLarge(limit));
         }
 
+        if (ReferenceEquals(body, NotGzip))
+        {
+            return (null, BadRequest("Content-Encoding is gzip but the body is not valid gzip data."));
+        }
+
         if (body.Length == 0)
         {
             return (null, BadRequest("The body is empty: send CSV with the Online Retail header, or a JSON array of lines."));
         }
 
         var source = key.Length > 0 ? "http-key:" + key : "http-sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
-        var isJson = IsJson(request.ContentType, body);
+        var (text, decodeFailure) = Decode(body, request.ContentType);
+        if (decodeFailure is not null)
+        {
+            return (null, decodeFailure);
+        }
+
+        var isJson = IsJson(request.ContentType, text!);
         if (isJson is null)
         {
             return (null, new PostFailure(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
@@ -70,7 +84,7 @@ internal static class TransactionPost
         string csv;
         if (isJson.Value)
         {
-            var (converted, error) = JsonToCsv(body);
+            var (converted, error) = JsonToCsv(text!);
             if (error is not null)
             {
                 return (null, BadRequest(error));
@@ -80,7 +94,7 @@ internal static class TransactionPost
         }
         else
         {
-            csv = Decode(body);
+            csv = text!;
         }
 
         var summary = new IngestSummary(maxExamples: 0);
@@ -137,7 +151,7 @@ internal static class TransactionPost
         }
         catch (InvalidDataException)
         {
-            return []; // not gzip after all: treated as an empty, unreadable body
+            return NotGzip;
         }
         finally
         {
@@ -148,12 +162,11 @@ internal static class TransactionPost
     }
 
     // true: JSON, false: CSV, null: unsupported. Without a content type the first character decides.
-    private static bool? IsJson(string? contentType, byte[] body)
+    private static bool? IsJson(string? contentType, string text)
     {
         if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
         {
-            var first = Decode(body).TrimStart().FirstOrDefault();
-            return first is '[' or '{';
+            return text.TrimStart().FirstOrDefault() is '[' or '{';
         }
 
         var type = media.MediaType.ToString().ToLowerInvariant();
@@ -165,19 +178,78 @@ internal static class TransactionPost
         return type is "text/csv" or "application/csv" or "text/plain" or "application/octet-stream" ? false : null;
     }
 
-    private static string Decode(byte[] body)
+    // The body as text: a byte order mark decides (UTF-8, UTF-16), else the charset parameter (UTF-8 by default;
+    // ISO-8859-1 and UTF-16 are understood). Invalid bytes are an error, never silently replaced.
+    private static (string? Text, PostFailure? Failure) Decode(byte[] body, string? contentType)
     {
         var span = body.AsSpan();
+        Encoding encoding;
         if (span.StartsWith(Encoding.UTF8.Preamble))
         {
+            encoding = StrictUtf8;
             span = span[Encoding.UTF8.Preamble.Length..];
         }
+        else if (span.StartsWith(Encoding.Unicode.Preamble) || span.StartsWith(Encoding.BigEndianUnicode.Preamble))
+        {
+            encoding = StrictUtf16(bigEndian: span[0] == 0xFE);
+            span = span[2..];
+        }
+        else
+        {
+            var charset = MediaTypeHeaderValue.TryParse(contentType, out var media) ? media.Charset.ToString().Trim('"').ToLowerInvariant() : string.Empty;
+            Encoding? declared = charset switch
+            {
+                "" or "utf-8" or "utf8" or "us-ascii" => StrictUtf8,
+                "iso-8859-1" or "latin1" or "latin-1" => Encoding.Latin1,
+                "utf-16" or "utf-16le" => StrictUtf16(bigEndian: false),
+                "utf-16be" => StrictUtf16(bigEndian: true),
+                _ => null,
+            };
+            if (declared is null)
+            {
+                return (null, new PostFailure(StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
+                    $"charset '{charset}' is not supported: send UTF-8 (or declare iso-8859-1 or utf-16)."));
+            }
 
-        return Encoding.UTF8.GetString(span);
+            encoding = declared;
+        }
+
+        try
+        {
+            return (encoding.GetString(span), null);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = encoding is UTF8Encoding ? FirstInvalidUtf8(span) : Math.Max(e.Index, 0);
+            return (null, BadRequest(
+                $"The body is not valid {encoding.WebName}: invalid bytes near byte {offset} (line {LineOf(span, offset)}). " +
+                "Send UTF-8, or declare the encoding, e.g. Content-Type: text/csv; charset=iso-8859-1."));
+        }
     }
 
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static Encoding StrictUtf16(bool bigEndian) => new UnicodeEncoding(bigEndian, byteOrderMark: false, throwOnInvalidBytes: true);
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[1024];
+        var offset = 0;
+        while (true)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[offset..], chars, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
+        }
+    }
+
+    private static long LineOf(ReadOnlySpan<byte> body, int offset) => body[..Math.Clamp(offset, 0, body.Length)].Count((byte)'\n') + 1L;
+
     // A JSON array of objects → CSV with the required header; each field quoted, newlines flattened so item i stays line i + 2.
-    private static (string? Csv, string? Error) JsonToCsv(byte[] body)
+    private static (string? Csv, string? Error) JsonToCsv(string body)
     {
         JsonDocument document;
         try

@@ -82,15 +82,17 @@ internal static class TransactionPost
         }
 
         string csv;
+        IReadOnlyList<LineRejection> wrongTypes = [];
         if (isJson.Value)
         {
-            var (converted, error) = JsonToCsv(text!);
+            var (converted, typeErrors, error) = JsonToCsv(text!);
             if (error is not null)
             {
                 return (null, BadRequest(error));
             }
 
             csv = converted!;
+            wrongTypes = typeErrors!;
         }
         else
         {
@@ -100,11 +102,27 @@ internal static class TransactionPost
         var summary = new IngestSummary(maxExamples: 0);
         var errors = new List<LineRejection>();
         var lines = new List<TransactionLine>();
+        var nextWrongType = 0;
+        void Report(LineRejection r)
+        {
+            summary.CountRejected(r);
+            if (errors.Count < options.MaxReportedErrors)
+            {
+                errors.Add(r);
+            }
+        }
+
         try
         {
             var reader = new OnlineRetailReader(source);
             foreach (var line in reader.Read(new StringReader(csv), summary, r =>
             {
+                // Items rejected for a JSON type (blank lines to the reader) keep their place in line order.
+                while (nextWrongType < wrongTypes.Count && wrongTypes[nextWrongType].LineNumber < r.LineNumber)
+                {
+                    Report(wrongTypes[nextWrongType++]);
+                }
+
                 if (errors.Count < options.MaxReportedErrors)
                 {
                     errors.Add(r);
@@ -112,6 +130,11 @@ internal static class TransactionPost
             }))
             {
                 lines.Add(line);
+            }
+
+            while (nextWrongType < wrongTypes.Count)
+            {
+                Report(wrongTypes[nextWrongType++]);
             }
         }
         catch (InvalidDataException e)
@@ -249,7 +272,9 @@ internal static class TransactionPost
     private static long LineOf(ReadOnlySpan<byte> body, int offset) => body[..Math.Clamp(offset, 0, body.Length)].Count((byte)'\n') + 1L;
 
     // A JSON array of objects → CSV with the required header; each field quoted, newlines flattened so item i stays line i + 2.
-    private static (string? Csv, string? Error) JsonToCsv(string body)
+    // An item with a value of the wrong JSON type (true, an object or an array where text or a number belongs) is
+    // rejected here on that field and stays a blank line for the reader.
+    private static (string? Csv, IReadOnlyList<LineRejection>? WrongTypes, string? Error) JsonToCsv(string body)
     {
         JsonDocument document;
         try
@@ -258,61 +283,96 @@ internal static class TransactionPost
         }
         catch (JsonException e)
         {
-            return (null, $"The body is not valid JSON: {e.Message}");
+            return (null, null, $"The body is not valid JSON: {e.Message}");
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
-                return (null, "The JSON body must be an array of objects with the Online Retail field names (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country).");
+                return (null, null, "The JSON body must be an array of objects with the Online Retail field names (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country).");
             }
 
             var columns = OnlineRetailReader.RequiredColumns;
             var csv = new StringBuilder(body.Length + 64);
             csv.AppendJoin(',', columns).Append('\n');
+            var wrongTypes = new List<LineRejection>();
+            var values = new string[columns.Length];
             var index = 0;
             foreach (var item in document.RootElement.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    return (null, $"Item {index} of the JSON array is {item.ValueKind}, not an object.");
+                    return (null, null, $"Item {index} of the JSON array is {item.ValueKind}, not an object.");
                 }
 
-                for (var c = 0; c < columns.Length; c++)
+                var wrongType = WrongType(item, index + 2L, columns, values);
+                if (wrongType is not null)
                 {
-                    if (c > 0)
+                    wrongTypes.Add(wrongType);
+                }
+                else
+                {
+                    for (var c = 0; c < columns.Length; c++)
                     {
-                        csv.Append(',');
+                        csv.Append(c > 0 ? ",\"" : "\"").Append(values[c].Replace("\"", "\"\"", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ')).Append('"');
                     }
-
-                    var value = Field(item, columns[c]);
-                    csv.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ')).Append('"');
                 }
 
                 csv.Append('\n');
                 index++;
             }
 
-            return (csv.ToString(), null);
+            return (csv.ToString(), wrongTypes, null);
         }
     }
 
-    private static string Field(JsonElement item, string name)
+    // Fills values (by column) from the item's properties; the first property of a wrong type is the item's rejection.
+    private static LineRejection? WrongType(JsonElement item, long lineNumber, string[] columns, string[] values)
+    {
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var value = Property(item, columns[c]);
+            switch (value?.ValueKind)
+            {
+                case null or JsonValueKind.Null or JsonValueKind.Undefined:
+                    values[c] = string.Empty;
+                    break;
+                case JsonValueKind.String:
+                    values[c] = value.Value.GetString() ?? string.Empty;
+                    break;
+                case JsonValueKind.Number:
+                    values[c] = value.Value.GetRawText();
+                    break;
+                default:
+                    return new LineRejection(lineNumber, ReasonFor(columns[c]), columns[c], $"a JSON {value.Value.ValueKind.ToString().ToLowerInvariant()} is not a string or a number");
+            }
+        }
+
+        return null;
+    }
+
+    private static RejectReason ReasonFor(string column) => column switch
+    {
+        "InvoiceNo" => RejectReason.InvalidInvoiceNo,
+        "StockCode" => RejectReason.InvalidStockCode,
+        "Quantity" => RejectReason.InvalidQuantity,
+        "InvoiceDate" => RejectReason.InvalidInvoiceDate,
+        "UnitPrice" => RejectReason.InvalidUnitPrice,
+        "CustomerID" => RejectReason.InvalidCustomerId,
+        _ => RejectReason.MalformedRow, // Description, Country: no reason of their own
+    };
+
+    private static JsonElement? Property(JsonElement item, string name)
     {
         foreach (var property in item.EnumerateObject())
         {
             if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
             {
-                return property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString() ?? string.Empty,
-                    JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
-                    _ => property.Value.GetRawText(),
-                };
+                return property.Value;
             }
         }
 
-        return string.Empty;
+        return null;
     }
 }

@@ -94,10 +94,15 @@ public sealed class OnlineRetailReader
             LineRejection? rejection = error is null ? Validate(recordLine, out accepted) : new LineRejection(recordLine, RejectReason.MalformedRow, null, error);
             if (rejection is not null)
             {
-                // A rejected record that spanned lines (a quote opened and never closed where it should) is only its
-                // first line: the lines it swallowed are read again as records of their own, so one broken quote
-                // cannot take the good lines after it down with it.
-                lines.RereadContinuation();
+                if (error is not null)
+                {
+                    // A record that spanned lines and does not split (a quote opened and never closed where it should)
+                    // is only its first line: the lines it swallowed are read again as records of their own, so one
+                    // broken quote cannot take the good lines after it down with it. A well-formed multi-line record
+                    // rejected for a value stays one record.
+                    lines.RereadContinuation();
+                }
+
                 summary.CountRejected(rejection);
                 onRejected?.Invoke(rejection);
                 continue;

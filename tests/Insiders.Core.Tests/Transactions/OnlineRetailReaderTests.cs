@@ -530,6 +530,20 @@ public sealed class OnlineRetailReaderTests
         Assert.Equal(23, summary.Total);
     }
 
+    [Fact]
+    public void Read_WellFormedMultiLineRecordWithBadValue_OneRejection_NextLineRight()
+    {
+        var csv = Header + "\n"
+            + "1,85123A,\"FIRST\nSECOND\",six,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
+            + Row(invoice: "2") + "\n";
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        AssertRejection(Assert.Single(rejected), 2, RejectReason.InvalidQuantity, "Quantity");
+        Assert.Equal(LineIdentity.For(Source, 4), Assert.Single(accepted).LineId);
+        Assert.Equal(2, summary.Total);
+    }
+
     [Theory]
     [InlineData("0001-01-01 00:00:00")]
     [InlineData("1969-12-31 23:59:59")]

@@ -103,7 +103,8 @@ internal sealed partial class MalformedInputGenerator(int seed, IReadOnlyList<st
             null);
     }
 
-    private LineCase BadValue()
+    /// <summary>A line with one bad value (same reason and field on the CSV and the JSON path).</summary>
+    public LineCase BadValue()
     {
         var faults = new (int Column, string Reason, string[] Texts)[]
         {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Insiders.Tests.Fuzzing;
+namespace Insiders.Tests;
 
 /// <summary>The seed of the generated-input tests: fixed, printed, and overridable with INSIDERS_FUZZ_SEED for exploratory runs.</summary>
 internal static class FuzzSeed

@@ -15,6 +15,10 @@ public sealed class OnlineRetailReader
         ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"];
 
     private const int MaxIdLength = 64;
+    private const int MaxRecordLines = 16;
+    private const int MaxRecordChars = 1 << 20;
+    private static readonly DateTime EarliestInvoiceDate = new(1970, 1, 1);
+    private static readonly DateTime LatestInvoiceDate = new(2100, 1, 1);
     private const decimal MaxUnitPrice = 1_000_000_000m;
     private static readonly string[] DateFormats =
         ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ssZ", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss", "yyyy-MM-dd"];
@@ -72,31 +76,39 @@ public sealed class OnlineRetailReader
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(summary);
-        long lineNumber = 0;
-        var header = reader.ReadLine() ?? throw new InvalidDataException($"{Source}: empty input, expected the header {string.Join(',', RequiredColumns)}.");
-        lineNumber++;
+        var lines = new PhysicalLines(reader);
+        var header = lines.Next() ?? throw new InvalidDataException($"{Source}: empty input, expected the header {string.Join(',', RequiredColumns)}.");
         ReadHeader(header);
 
         while (true)
         {
-            var first = reader.ReadLine();
+            lines.StartRecord();
+            var first = lines.Next();
             if (first is null)
             {
                 yield break;
             }
 
-            lineNumber++;
-            var recordLine = lineNumber;
+            var recordLine = lines.Number;
             if (first.Length == 0)
             {
                 continue; // blank lines (e.g. a trailing newline pair) carry no data
             }
 
-            var error = SplitRecord(first, reader, ref lineNumber);
+            var error = SplitRecord(first, lines);
             TransactionLine? accepted = null;
             LineRejection? rejection = error is null ? Validate(recordLine, out accepted) : new LineRejection(recordLine, RejectReason.MalformedRow, null, error);
             if (rejection is not null)
             {
+                if (error is not null)
+                {
+                    // A record that spanned lines and does not split (a quote opened and never closed where it should)
+                    // is only its first line: the lines it swallowed are read again as records of their own, so one
+                    // broken quote cannot take the good lines after it down with it. A well-formed multi-line record
+                    // rejected for a value stays one record.
+                    lines.RereadContinuation();
+                }
+
                 summary.CountRejected(rejection);
                 onRejected?.Invoke(rejection);
                 continue;
@@ -137,7 +149,7 @@ public sealed class OnlineRetailReader
     }
 
     // Splits one CSV record into _fields; a quoted field may span physical lines (then more lines are read).
-    private string? SplitRecord(string first, TextReader reader, ref long lineNumber)
+    private string? SplitRecord(string first, PhysicalLines lines)
     {
         _fields.Clear();
         if (first.AsSpan().IndexOf('"') < 0)
@@ -152,20 +164,21 @@ public sealed class OnlineRetailReader
         else
         {
             var text = first;
-            while (QuotesUnbalanced(text))
+            var inQuotes = EndsInsideQuotes(first, inQuotes: false);
+            for (var spanned = 1; inQuotes; spanned++)
             {
-                var next = reader.ReadLine();
+                if (spanned == MaxRecordLines || text.Length > MaxRecordChars)
+                {
+                    return $"unterminated quoted field (a record may span at most {MaxRecordLines} lines and 1 MiB)";
+                }
+
+                var next = lines.Next();
                 if (next is null)
                 {
                     return "unterminated quoted field at end of input";
                 }
 
-                lineNumber++;
-                if (text.Length > 1 << 20)
-                {
-                    return "unterminated quoted field (record longer than 1 MiB)";
-                }
-
+                inQuotes = EndsInsideQuotes(next, inQuotes: true);
                 text = string.Concat(text, "\n", next);
             }
 
@@ -181,20 +194,20 @@ public sealed class OnlineRetailReader
             : $"expected {_columnCount} columns, found {_fields.Count}";
     }
 
-    // True when a field that opened with a quote is still open at the end of the text (a quoted field spanning lines).
+    // True when a field that opened with a quote is still open at the end of this physical line (a quoted field
+    // spanning lines). inQuotes: the line continues such a field. Scans each line once, however many a record spans.
     // A stray quote inside an unquoted field does not continue the record; SplitFields rejects that line alone.
-    private static bool QuotesUnbalanced(string text)
+    private static bool EndsInsideQuotes(string line, bool inQuotes)
     {
-        var atFieldStart = true;
-        var inQuotes = false;
-        for (var i = 0; i < text.Length; i++)
+        var atFieldStart = !inQuotes;
+        for (var i = 0; i < line.Length; i++)
         {
-            var c = text[i];
+            var c = line[i];
             if (inQuotes)
             {
                 if (c == '"')
                 {
-                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    if (i + 1 < line.Length && line[i + 1] == '"')
                     {
                         i++;
                     }
@@ -321,6 +334,12 @@ public sealed class OnlineRetailReader
             }
 
             date = DateTime.SpecifyKind(date, DateTimeKind.Unspecified);
+            if (date < EarliestInvoiceDate || date >= LatestInvoiceDate)
+            {
+                // Year 0001 or 9999 is a typo, and a date far ahead would move the event-time clock of every customer.
+                return new(lineNumber, RejectReason.InvalidInvoiceDate, "InvoiceDate", $"'{Clip(dateText)}' is outside {EarliestInvoiceDate:yyyy}-{LatestInvoiceDate.Year - 1}");
+            }
+
             (_lastDateText, _lastDate) = (_fields[_iDate], date);
         }
 
@@ -351,7 +370,7 @@ public sealed class OnlineRetailReader
             customer = NormaliseCustomerId(customerText);
             if (customer is null)
             {
-                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText.Trim())}' is not an id (letters, digits, '-', '_', '.'; at most {MaxIdLength})");
+                return new(lineNumber, RejectReason.InvalidCustomerId, "CustomerID", $"'{Clip(customerText.Trim())}' is not an id (letters, digits, '-', '_', '.', not starting with '-'; at most {MaxIdLength})");
             }
 
             (_lastCustomerText, _lastCustomer) = (customerText, customer);
@@ -395,7 +414,8 @@ public sealed class OnlineRetailReader
     /// <summary>The customer id given to an invoice without CustomerID under <see cref="MissingCustomerPolicy.PerInvoice"/>.</summary>
     public static string PerInvoiceCustomerId(string invoiceNo) => "inv-" + invoiceNo;
 
-    /// <summary>Trims, turns <c>17850.0</c> into <c>17850</c>, and checks the id's characters; null when unusable.</summary>
+    /// <summary>Trims, turns <c>17850.0</c> into <c>17850</c>, and checks the id's characters (letters, digits, <c>-_.</c>,
+    /// not starting with <c>-</c>); null when unusable.</summary>
     public static string? NormaliseCustomerId(string text)
     {
         var value = text.Trim();
@@ -404,7 +424,8 @@ public sealed class OnlineRetailReader
             value = value[..^2];
         }
 
-        if (value.Length is 0 or > MaxIdLength)
+        // A leading '-' would make the id a formula in a spreadsheet opening the feature export (CSV injection).
+        if (value.Length is 0 or > MaxIdLength || value[0] == '-')
         {
             return null;
         }

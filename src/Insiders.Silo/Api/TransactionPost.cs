@@ -29,6 +29,9 @@ internal static class TransactionPost
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    // Marks a body announced as gzip that is not gzip.
+    private static readonly byte[] NotGzip = new byte[1];
+
     public static async Task<(PostedLines? Posted, PostFailure? Failure)> ReadAsync(HttpRequest request, ApiOptions options, CancellationToken cancellationToken)
     {
         var limit = options.MaxTransactionBodyBytes;
@@ -54,13 +57,24 @@ internal static class TransactionPost
             return (null, TooLarge(limit));
         }
 
+        if (ReferenceEquals(body, NotGzip))
+        {
+            return (null, BadRequest("Content-Encoding is gzip but the body is not valid gzip data."));
+        }
+
         if (body.Length == 0)
         {
             return (null, BadRequest("The body is empty: send CSV with the Online Retail header, or a JSON array of lines."));
         }
 
         var source = key.Length > 0 ? "http-key:" + key : "http-sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
-        var isJson = IsJson(request.ContentType, body);
+        var (text, decodeFailure) = Decode(body, request.ContentType);
+        if (decodeFailure is not null)
+        {
+            return (null, decodeFailure);
+        }
+
+        var isJson = IsJson(request.ContentType, text!);
         if (isJson is null)
         {
             return (null, new PostFailure(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
@@ -68,29 +82,47 @@ internal static class TransactionPost
         }
 
         string csv;
+        IReadOnlyList<LineRejection> wrongTypes = [];
         if (isJson.Value)
         {
-            var (converted, error) = JsonToCsv(body);
+            var (converted, typeErrors, error) = JsonToCsv(text!);
             if (error is not null)
             {
                 return (null, BadRequest(error));
             }
 
             csv = converted!;
+            wrongTypes = typeErrors!;
         }
         else
         {
-            csv = Decode(body);
+            csv = text!;
         }
 
         var summary = new IngestSummary(maxExamples: 0);
         var errors = new List<LineRejection>();
         var lines = new List<TransactionLine>();
+        var nextWrongType = 0;
+        void Report(LineRejection r)
+        {
+            summary.CountRejected(r);
+            if (errors.Count < options.MaxReportedErrors)
+            {
+                errors.Add(r);
+            }
+        }
+
         try
         {
             var reader = new OnlineRetailReader(source);
             foreach (var line in reader.Read(new StringReader(csv), summary, r =>
             {
+                // Items rejected for a JSON type (blank lines to the reader) keep their place in line order.
+                while (nextWrongType < wrongTypes.Count && wrongTypes[nextWrongType].LineNumber < r.LineNumber)
+                {
+                    Report(wrongTypes[nextWrongType++]);
+                }
+
                 if (errors.Count < options.MaxReportedErrors)
                 {
                     errors.Add(r);
@@ -98,6 +130,11 @@ internal static class TransactionPost
             }))
             {
                 lines.Add(line);
+            }
+
+            while (nextWrongType < wrongTypes.Count)
+            {
+                Report(wrongTypes[nextWrongType++]);
             }
         }
         catch (InvalidDataException e)
@@ -137,7 +174,7 @@ internal static class TransactionPost
         }
         catch (InvalidDataException)
         {
-            return []; // not gzip after all: treated as an empty, unreadable body
+            return NotGzip;
         }
         finally
         {
@@ -148,12 +185,11 @@ internal static class TransactionPost
     }
 
     // true: JSON, false: CSV, null: unsupported. Without a content type the first character decides.
-    private static bool? IsJson(string? contentType, byte[] body)
+    private static bool? IsJson(string? contentType, string text)
     {
         if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
         {
-            var first = Decode(body).TrimStart().FirstOrDefault();
-            return first is '[' or '{';
+            return text.TrimStart().FirstOrDefault() is '[' or '{';
         }
 
         var type = media.MediaType.ToString().ToLowerInvariant();
@@ -165,19 +201,80 @@ internal static class TransactionPost
         return type is "text/csv" or "application/csv" or "text/plain" or "application/octet-stream" ? false : null;
     }
 
-    private static string Decode(byte[] body)
+    // The body as text: a byte order mark decides (UTF-8, UTF-16), else the charset parameter (UTF-8 by default;
+    // ISO-8859-1 and UTF-16 are understood). Invalid bytes are an error, never silently replaced.
+    private static (string? Text, PostFailure? Failure) Decode(byte[] body, string? contentType)
     {
         var span = body.AsSpan();
+        Encoding encoding;
         if (span.StartsWith(Encoding.UTF8.Preamble))
         {
+            encoding = StrictUtf8;
             span = span[Encoding.UTF8.Preamble.Length..];
         }
+        else if (span.StartsWith(Encoding.Unicode.Preamble) || span.StartsWith(Encoding.BigEndianUnicode.Preamble))
+        {
+            encoding = StrictUtf16(bigEndian: span[0] == 0xFE);
+            span = span[2..];
+        }
+        else
+        {
+            var charset = MediaTypeHeaderValue.TryParse(contentType, out var media) ? media.Charset.ToString().Trim('"').ToLowerInvariant() : string.Empty;
+            Encoding? declared = charset switch
+            {
+                "" or "utf-8" or "utf8" or "us-ascii" => StrictUtf8,
+                "iso-8859-1" or "latin1" or "latin-1" => Encoding.Latin1,
+                "utf-16" or "utf-16le" => StrictUtf16(bigEndian: false),
+                "utf-16be" => StrictUtf16(bigEndian: true),
+                _ => null,
+            };
+            if (declared is null)
+            {
+                return (null, new PostFailure(StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
+                    $"charset '{charset}' is not supported: send UTF-8 (or declare iso-8859-1 or utf-16)."));
+            }
 
-        return Encoding.UTF8.GetString(span);
+            encoding = declared;
+        }
+
+        try
+        {
+            return (encoding.GetString(span), null);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = encoding is UTF8Encoding ? FirstInvalidUtf8(span) : Math.Max(e.Index, 0);
+            return (null, BadRequest(
+                $"The body is not valid {encoding.WebName}: invalid bytes near byte {offset} (line {LineOf(span, offset)}). " +
+                "Send UTF-8, or declare the encoding, e.g. Content-Type: text/csv; charset=iso-8859-1."));
+        }
     }
 
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static Encoding StrictUtf16(bool bigEndian) => new UnicodeEncoding(bigEndian, byteOrderMark: false, throwOnInvalidBytes: true);
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[1024];
+        var offset = 0;
+        while (true)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[offset..], chars, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
+        }
+    }
+
+    private static long LineOf(ReadOnlySpan<byte> body, int offset) => body[..Math.Clamp(offset, 0, body.Length)].Count((byte)'\n') + 1L;
+
     // A JSON array of objects → CSV with the required header; each field quoted, newlines flattened so item i stays line i + 2.
-    private static (string? Csv, string? Error) JsonToCsv(byte[] body)
+    // An item with a value of the wrong JSON type (true, an object or an array where text or a number belongs) is
+    // rejected here on that field and stays a blank line for the reader.
+    private static (string? Csv, IReadOnlyList<LineRejection>? WrongTypes, string? Error) JsonToCsv(string body)
     {
         JsonDocument document;
         try
@@ -186,61 +283,96 @@ internal static class TransactionPost
         }
         catch (JsonException e)
         {
-            return (null, $"The body is not valid JSON: {e.Message}");
+            return (null, null, $"The body is not valid JSON: {e.Message}");
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
-                return (null, "The JSON body must be an array of objects with the Online Retail field names (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country).");
+                return (null, null, "The JSON body must be an array of objects with the Online Retail field names (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country).");
             }
 
             var columns = OnlineRetailReader.RequiredColumns;
             var csv = new StringBuilder(body.Length + 64);
             csv.AppendJoin(',', columns).Append('\n');
+            var wrongTypes = new List<LineRejection>();
+            var values = new string[columns.Length];
             var index = 0;
             foreach (var item in document.RootElement.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    return (null, $"Item {index} of the JSON array is {item.ValueKind}, not an object.");
+                    return (null, null, $"Item {index} of the JSON array is {item.ValueKind}, not an object.");
                 }
 
-                for (var c = 0; c < columns.Length; c++)
+                var wrongType = WrongType(item, index + 2L, columns, values);
+                if (wrongType is not null)
                 {
-                    if (c > 0)
+                    wrongTypes.Add(wrongType);
+                }
+                else
+                {
+                    for (var c = 0; c < columns.Length; c++)
                     {
-                        csv.Append(',');
+                        csv.Append(c > 0 ? ",\"" : "\"").Append(values[c].Replace("\"", "\"\"", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ')).Append('"');
                     }
-
-                    var value = Field(item, columns[c]);
-                    csv.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ')).Append('"');
                 }
 
                 csv.Append('\n');
                 index++;
             }
 
-            return (csv.ToString(), null);
+            return (csv.ToString(), wrongTypes, null);
         }
     }
 
-    private static string Field(JsonElement item, string name)
+    // Fills values (by column) from the item's properties; the first property of a wrong type is the item's rejection.
+    private static LineRejection? WrongType(JsonElement item, long lineNumber, string[] columns, string[] values)
+    {
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var value = Property(item, columns[c]);
+            switch (value?.ValueKind)
+            {
+                case null or JsonValueKind.Null or JsonValueKind.Undefined:
+                    values[c] = string.Empty;
+                    break;
+                case JsonValueKind.String:
+                    values[c] = value.Value.GetString() ?? string.Empty;
+                    break;
+                case JsonValueKind.Number:
+                    values[c] = value.Value.GetRawText();
+                    break;
+                default:
+                    return new LineRejection(lineNumber, ReasonFor(columns[c]), columns[c], $"a JSON {value.Value.ValueKind.ToString().ToLowerInvariant()} is not a string or a number");
+            }
+        }
+
+        return null;
+    }
+
+    private static RejectReason ReasonFor(string column) => column switch
+    {
+        "InvoiceNo" => RejectReason.InvalidInvoiceNo,
+        "StockCode" => RejectReason.InvalidStockCode,
+        "Quantity" => RejectReason.InvalidQuantity,
+        "InvoiceDate" => RejectReason.InvalidInvoiceDate,
+        "UnitPrice" => RejectReason.InvalidUnitPrice,
+        "CustomerID" => RejectReason.InvalidCustomerId,
+        _ => RejectReason.MalformedRow, // Description, Country: no reason of their own
+    };
+
+    private static JsonElement? Property(JsonElement item, string name)
     {
         foreach (var property in item.EnumerateObject())
         {
             if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
             {
-                return property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString() ?? string.Empty,
-                    JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
-                    _ => property.Value.GetRawText(),
-                };
+                return property.Value;
             }
         }
 
-        return string.Empty;
+        return null;
     }
 }

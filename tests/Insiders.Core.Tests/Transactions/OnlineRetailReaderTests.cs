@@ -411,6 +411,8 @@ public sealed class OnlineRetailReaderTests
     [InlineData("17850.5", "17850.5")]
     [InlineData(".0", ".0")]
     [InlineData("a b", null)]
+    [InlineData("-17850", null)]
+    [InlineData("17850-", "17850-")]
     [InlineData("", null)]
     public void NormaliseCustomerId_Inputs_ExpectedIds(string text, string? expected)
     {
@@ -469,6 +471,109 @@ public sealed class OnlineRetailReaderTests
 
         Assert.Equal(["1", "3", "4"], accepted.Select(l => l.InvoiceNo));
         AssertRejection(Assert.Single(rejected), 3, RejectReason.MalformedRow, null);
+    }
+
+    [Fact]
+    public void Read_UnterminatedQuote_OnlyThatLineRejected_FollowingLinesRead()
+    {
+        // Line 3 opens a quote that never closes: the record would run to the end of the input. It is rejected alone
+        // and lines 4-6 are read as records of their own (line 5 still has its own reason).
+        var csv = Csv(
+            Row(invoice: "1"),
+            Row(invoice: "2", description: "\"WHITE HANGING"),
+            Row(invoice: "3"),
+            Row(invoice: "4", quantity: "0"),
+            Row(invoice: "5"));
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        Assert.Equal(["1", "3", "5"], accepted.Select(l => l.InvoiceNo));
+        Assert.Equal([LineIdentity.For(Source, 2), LineIdentity.For(Source, 4), LineIdentity.For(Source, 6)], accepted.Select(l => l.LineId));
+        Assert.Equal(2, rejected.Count);
+        AssertRejection(rejected[0], 3, RejectReason.MalformedRow, null);
+        AssertRejection(rejected[1], 5, RejectReason.ZeroQuantity, "Quantity");
+        Assert.Equal(5, summary.Total);
+    }
+
+    [Fact]
+    public void Read_QuoteClosingOnLaterLineIntoGarbage_OnlyFirstLineRejected()
+    {
+        // Line 2's open quote is closed by the quoted description of line 4: lines 2-4 would make one record with the
+        // wrong column count. Only line 2 is at fault; lines 3 and 4 are good.
+        var csv = Csv(
+            Row(invoice: "1", description: "\"OPEN"),
+            Row(invoice: "2"),
+            Row(invoice: "3", description: "\"A, B\""));
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        Assert.Equal(["2", "3"], accepted.Select(l => l.InvoiceNo));
+        AssertRejection(Assert.Single(rejected), 2, RejectReason.MalformedRow, null);
+        Assert.Equal(3, summary.Total);
+    }
+
+    [Fact]
+    public void Read_QuotedFieldSpanningMoreThan16Lines_RejectedAndLinesReadAgain()
+    {
+        var rows = new List<string> { Row(invoice: "1", description: "\"LONG") };
+        rows.AddRange(Enumerable.Range(0, 20).Select(i => "filler " + i));
+        rows.Add("END\",6,2010-12-01 08:26:00,2.55,17850,United Kingdom");
+        rows.Add(Row(invoice: "2"));
+
+        var (accepted, rejected, summary) = Read(Csv([.. rows]));
+
+        Assert.Equal("2", Assert.Single(accepted).InvoiceNo);
+        Assert.Equal(LineIdentity.For(Source, 24), accepted[0].LineId);
+        Assert.Contains("16 lines", rejected[0].Message, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(2, 22).Select(n => (long)n), rejected.Select(r => r.LineNumber));
+        Assert.All(rejected, r => Assert.Equal(RejectReason.MalformedRow, r.Reason));
+        Assert.Equal(23, summary.Total);
+    }
+
+    [Fact]
+    public void Read_WellFormedMultiLineRecordWithBadValue_OneRejection_NextLineRight()
+    {
+        var csv = Header + "\n"
+            + "1,85123A,\"FIRST\nSECOND\",six,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
+            + Row(invoice: "2") + "\n";
+
+        var (accepted, rejected, summary) = Read(csv);
+
+        AssertRejection(Assert.Single(rejected), 2, RejectReason.InvalidQuantity, "Quantity");
+        Assert.Equal(LineIdentity.For(Source, 4), Assert.Single(accepted).LineId);
+        Assert.Equal(2, summary.Total);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01 00:00:00")]
+    [InlineData("1969-12-31 23:59:59")]
+    [InlineData("2100-01-01 00:00:00")]
+    [InlineData("9999-12-31 23:59:59")]
+    public void Read_DateOutsidePlausibleYears_RejectedOnInvoiceDate(string date)
+    {
+        var rejection = SingleRejection(Csv(Row(date: date)));
+
+        AssertRejection(rejection, 2, RejectReason.InvalidInvoiceDate, "InvoiceDate");
+        Assert.Contains("outside 1970-2099", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1970-01-01 00:00:00")]
+    [InlineData("2099-12-31 23:59:59")]
+    public void Read_DateAtEdgeOfPlausibleYears_Accepted(string date)
+    {
+        Assert.Single(Read(Csv(Row(date: date))).Accepted);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-A1")]
+    [InlineData("-2-3")]
+    public void Read_CustomerIdStartingWithMinus_RejectedAsFormulaLike(string customer)
+    {
+        var rejection = SingleRejection(Csv(Row(customer: customer)));
+
+        AssertRejection(rejection, 2, RejectReason.InvalidCustomerId, "CustomerID");
     }
 
     [Fact]

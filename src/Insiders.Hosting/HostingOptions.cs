@@ -30,6 +30,15 @@ public sealed class HostingOptions
     /// <summary>Client gateway port; a free port when unset.</summary>
     public int? GatewayPort { get; set; }
 
-    /// <summary>PostgreSQL mode: the address other silos reach this one at (default: loopback, for one machine).</summary>
+    /// <summary>
+    /// PostgreSQL mode: the address other silos reach this one at — an IP, a host name, or <c>auto</c> (this machine's
+    /// host name, e.g. a scaled container's). Default: loopback (one machine), or the pod IP under Kubernetes hosting.
+    /// </summary>
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>
+    /// PostgreSQL mode: Orleans' Kubernetes hosting (pod name as silo name, pod IP advertised, silos of deleted pods
+    /// declared dead). Unset: on when <c>KUBERNETES_SERVICE_HOST</c> and <c>POD_NAME</c> are both set.
+    /// </summary>
+    public bool? Kubernetes { get; set; }
 }

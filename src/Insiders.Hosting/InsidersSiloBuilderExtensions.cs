@@ -36,6 +36,12 @@ public static class InsidersSiloBuilderExtensions
         switch (hosting.Storage)
         {
             case StorageMode.Sqlite:
+                if (hosting.Kubernetes == true)
+                {
+                    throw new InvalidOperationException(
+                        "Insiders:Kubernetes=true needs Insiders:Storage=Postgres: the embedded SQLite store is one silo on loopback.");
+                }
+
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
                 silo.UseInMemoryReminderService(); // one silo: the coordinator registers its schedule again at every start
                 silo.AddInsidersSqlite(SqliteDatabase.Open(hosting.DataDirectory));
@@ -54,8 +60,27 @@ public static class InsidersSiloBuilderExtensions
                     o.ClusterId = hosting.ClusterId;
                     o.ServiceId = hosting.ServiceId;
                 });
-                var advertised = hosting.AdvertisedAddress is { } a ? ResolveAddress(a) : IPAddress.Loopback;
-                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+                if (KubernetesDetection.IsEnabled(hosting.Kubernetes))
+                {
+                    // The package names the silo after the pod, advertises POD_IP (unless an address is configured),
+                    // listens on every interface and declares the silos of deleted pods dead. Membership stays in PostgreSQL.
+                    silo.Configure<EndpointOptions>(o =>
+                    {
+                        o.SiloPort = siloPort;
+                        o.GatewayPort = gatewayPort;
+                        if (hosting.AdvertisedAddress is not null)
+                        {
+                            o.AdvertisedIPAddress = AdvertisedAddress.Resolve(hosting.AdvertisedAddress);
+                        }
+                    });
+                    silo.UseKubernetesHosting();
+                }
+                else
+                {
+                    var advertised = AdvertisedAddress.Resolve(hosting.AdvertisedAddress);
+                    silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+                }
+
                 silo.AddInsidersPostgres(connectionString, hosting.ApplySchema);
                 break;
             default:
@@ -146,9 +171,6 @@ public static class InsidersSiloBuilderExtensions
         silo.Services.AddInsidersGrainServices();
         return silo;
     }
-
-    private static IPAddress ResolveAddress(string value) =>
-        IPAddress.TryParse(value, out var ip) ? ip : Dns.GetHostAddresses(value).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 
     private static int FreePort()
     {

@@ -8,7 +8,7 @@ const string Usage = """
            insiders-bench retrain --customers N [--runs 3] [--data-dir DIR] [--seed 1] [--batch 20000] [--export-points OUT.csv]
              Synthetic customers ingested through the pipeline into an embedded silo in this process, then 1 + RUNS retrains
              (phase times, peak memory) beside the same fit by a plain batch pass (SegmentTrainer on in-memory histories).
-           insiders-bench event-to-flag [--customers 100000] [--rates 2000,10000] [--duration 30] [--warmup 5] [--runs 3]
+           insiders-bench event-to-flag [--customers 20000] [--rates 2000,10000] [--duration 30] [--warmup 5] [--runs 3]
                                         [--batch-interval-ms 10] [--data-dir DIR] [--seed 1]
              Open-loop ingestion at steady rates into an embedded silo; latency per line from its batch's scheduled
              submission to the acknowledgement (journaled, applied and reclassified by its customer grain).
@@ -72,6 +72,27 @@ switch (args[0])
         {
             var report = await RetrainBenchmark.RunAsync(options, Console.Error);
             Console.WriteLine(report.ToMarkdown());
+        }
+        finally
+        {
+            if (!args.Contains("--data-dir"))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        return 0;
+    }
+
+    case "event-to-flag":
+    {
+        var dir = Arg("--data-dir", TempDir("e2f"));
+        var rates = Arg("--rates", "2000,10000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        var options = new EventToFlagOptions(Int("--customers", 20_000), rates, TimeSpan.FromSeconds(Seconds("--duration", 30)), TimeSpan.FromSeconds(Seconds("--warmup", 5)),
+            Int("--runs", 3), TimeSpan.FromMilliseconds(Seconds("--batch-interval-ms", 10)), dir, Int("--seed", 1), Settings());
+        try
+        {
+            Console.WriteLine(await EventToFlagBenchmark.RunAsync(options, Console.Error));
         }
         finally
         {

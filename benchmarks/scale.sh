@@ -40,7 +40,7 @@ for n in "${sizes[@]}"; do
     echo
     echo "scikit-learn on the same points (benchmarks/sklearn_baseline.py):"
     echo
-    "$python" benchmarks/sklearn_baseline.py "$out/points-$n.csv" --runs "$runs"
+    "$python" benchmarks/sklearn_baseline.py "$out/points-$n.csv" --runs "$runs" 2>>"$out/retrain-$n.log"
   else
     echo
     echo "(scikit-learn not installed: \`apt-get install -y python3-sklearn\` to add its baseline.)"

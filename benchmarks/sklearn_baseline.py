@@ -2,7 +2,7 @@
 """scikit-learn baseline for the retrain fit: the same points the C# trainer clusters (exported by
 `insiders-bench retrain --export-points`), the same procedure: a 10,000-point sample, K in 96..128 step 16 with three
 k-means++ restarts each (n_init=3), silhouette on a 2,000-point sample, best K, then every point assigned.
-Prints a markdown line with the median time over --runs."""
+Prints one sentence with the median time over --runs."""
 import argparse, statistics, sys, time
 
 import numpy as np
@@ -35,8 +35,8 @@ def main():
         k, score, _ = fit(points, 7)
         times.append(time.perf_counter() - start)
         print(f"sklearn run {run + 1}: {times[-1]:.2f} s (K={k}, silhouette {score:.3f})", file=sys.stderr)
-    print(f"| scikit-learn {__import__('sklearn').__version__} (k-means + silhouette + assign, median of {args.runs}) | – "
-          f"| {statistics.median(times):.2f} s | – | – | – | {k} | – | – |")
+    print(f"scikit-learn {__import__('sklearn').__version__}: k-means + silhouette + assign in "
+          f"{statistics.median(times):.2f} s (median of {args.runs}; K={k}; compare with the fit column above).")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 namespace Insiders.Segmentation;
 
-/// <summary>Outcome of a bulk reclassification.</summary>
+/// <summary>
+/// Outcome of a bulk reclassification: customers classified, customers whose status the model changed (segment or
+/// Insider flag), and Insider entries and exits (the customers called).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("insiders.sweep-result")]
 public sealed record SweepResult(int Customers, int Reclassified, int Entered, int Left)
 {

@@ -39,7 +39,12 @@ public sealed class FeatureShardGrain(
 
     public async Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf)
     {
+        // Only customers whose Insider flag flips are called: each records its entry or exit (with its own sequence)
+        // and persists it now. A customer whose segment alone changes is relabelled here, in the shard's report (what
+        // lists, exports and the read model show); its grain reclassifies itself lazily, on its next event or lookup,
+        // to the same assignment. So a retrain activates and writes only the customers who enter or leave.
         var toCall = new List<string>();
+        var relabelled = new List<CustomerReport>();
         int customers = 0, entered = 0, left = 0;
         foreach (var (id, report) in state.State.Customers)
         {
@@ -50,18 +55,32 @@ public sealed class FeatureShardGrain(
             }
 
             customers++;
+            if (report.ModelVersion == model.Version)
+            {
+                continue; // already classified by this model (its grain did, on an event)
+            }
+
             var assignment = model.Classify(summary.FeaturesAt(asOf), report.IsInsider);
-            if (report.ModelVersion != model.Version && (assignment.SegmentId != report.SegmentId || assignment.IsInsider != report.IsInsider))
+            if (assignment.IsInsider != (report.IsInsider == true))
             {
                 toCall.Add(id);
             }
+            else if (assignment.SegmentId != report.SegmentId || report.IsInsider is null)
+            {
+                relabelled.Add(report with { ModelVersion = model.Version, SegmentId = assignment.SegmentId, IsInsider = assignment.IsInsider });
+            }
         }
 
-        var parallelism = options.Value.Parallelism;
-        for (var i = 0; i < toCall.Count; i += parallelism)
+        foreach (var report in relabelled)
         {
-            var window = toCall.Skip(i).Take(parallelism)
-                .Select(id => GrainFactory.Customer(id).Reclassify(model.Version, asOf));
+            state.State.Customers[report.History.CustomerId] = report;
+            _changed.Add(report.History.CustomerId);
+            _dirty = true;
+        }
+
+        foreach (var chunk in toCall.Chunk(options.Value.Parallelism))
+        {
+            var window = chunk.Select(id => GrainFactory.Customer(id).Reclassify(model.Version, asOf));
             foreach (var updated in await Task.WhenAll(window))
             {
                 var before = state.State.Customers[updated.History.CustomerId].IsInsider == true;
@@ -79,7 +98,7 @@ public sealed class FeatureShardGrain(
         }
 
         await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away
-        return new SweepResult(customers, toCall.Count, entered, left);
+        return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left);
     }
 
     public async Task<Guid> Flush()

@@ -43,11 +43,14 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         await pipeline.IngestAsync(Population(seed: 11, customers: 400));
         await pipeline.CheckpointAsync();
 
+        // Another test of this collection may have trained a model first (its customers are then already classified):
+        // the sweep accounts for the difference between the Insiders before and after, whatever ran before.
+        var before = (await fixture.Grains.AllReportsAsync(4)).Count(r => r.IsInsider == true);
         var coordinator = fixture.Grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey);
         var v1 = await coordinator.Retrain();
         Assert.Null(v1.Skipped);
         Assert.InRange(v1.Insiders, 1, (int)Math.Floor(0.15 * v1.Customers));
-        Assert.Equal(v1.Insiders, v1.Sweep.Entered);
+        Assert.Equal(v1.Insiders, before + v1.Sweep.Entered - v1.Sweep.Left);
 
         // Every Insider's own grain agrees with the model, and its entry was recorded once.
         var reports = await fixture.Grains.AllReportsAsync(4);
@@ -60,8 +63,10 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
             Assert.Equal(v1.Version, status.ModelVersion);
         }
 
+        // Each current Insider has one more recorded entry than exits (one entry when no earlier model existed), and
+        // no transition is recorded twice.
         var recorded = await FlushAndReadTransitionsAsync(pipeline, insiders);
-        Assert.Equal(insiders.Count, recorded.Count(t => t.Entered));
+        Assert.All(insiders, id => Assert.Equal(1, recorded.Count(t => t.CustomerId == id && t.Entered) - recorded.Count(t => t.CustomerId == id && !t.Entered)));
         Assert.Equal(recorded.Count, recorded.Select(t => (t.CustomerId, t.Sequence)).Distinct().Count());
 
         // Same data, same seeds: the next model has the same segments under the same ids, and nobody flaps.

@@ -8,9 +8,21 @@ namespace Insiders.Storage.Postgres;
 /// <summary>Current customers, model versions and segment profiles in PostgreSQL, for BI (see the bi_* views).</summary>
 public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadModelStore
 {
-    public async Task UpsertCustomersAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken = default)
+    public Task UpsertCustomersAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reports);
+        return PostgresRetry.RunAsync(dataSource, ct => UpsertAsync(reports, asOf, ct), cancellationToken);
+    }
+
+    public Task RecordModelAsync(SegmentModel model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return PostgresRetry.RunAsync(dataSource, ct => InsertModelAsync(model, ct), cancellationToken);
+    }
+
+    // Both writes are idempotent (upsert; insert-if-absent in one transaction), so PostgresRetry may run them again.
+    private async Task UpsertAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken)
+    {
         var rows = reports
             .Select(r => (Report: r, Summary: r.History.SummaryBefore(asOf.AddDays(1))))
             .Where(x => x.Summary.HasPurchases)
@@ -59,9 +71,8 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task RecordModelAsync(SegmentModel model, CancellationToken cancellationToken = default)
+    private async Task InsertModelAsync(SegmentModel model, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(model);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = new NpgsqlCommand("""

@@ -101,6 +101,9 @@ public sealed partial class SegmentationCoordinatorGrain(
     {
         var total = Stopwatch.StartNew();
         var asOf = ClockDate();
+        // The clock this retrain covers. AdvanceClock interleaves with the fit: lines arriving meanwhile are not in the
+        // snapshot, so the next scheduled tick must still see them as new.
+        var covered = state.State.LatestEvent;
         var shards = Enumerable.Range(0, options.Value.Shards).Select(i => GrainFactory.GetGrain<IFeatureShardGrain>(i)).ToArray();
         var snapshots = await Task.WhenAll(shards.Select(s => s.Snapshot()));
         var histories = snapshots.SelectMany(s => s.Value).ToArray();
@@ -126,7 +129,7 @@ public sealed partial class SegmentationCoordinatorGrain(
         // The commit point: one state write. A crash before it keeps the previous model; after it, the sweep is finished
         // by the next activation (SweptVersion stays behind until the sweep is done).
         state.State.Model = model;
-        state.State.LatestEventAtLastRetrain = state.State.LatestEvent;
+        state.State.LatestEventAtLastRetrain = covered;
         await state.WriteStateAsync();
         _clockDirty = false;
         models.Install(model);

@@ -23,10 +23,13 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
     // Both writes are idempotent (upsert; insert-if-absent in one transaction), so PostgresRetry may run them again.
     private async Task UpsertAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken)
     {
+        // Never measured before the customer's own latest activity: a silo whose clock lags (it just started and has
+        // only replayed older batches) would otherwise see no purchases yet and leave the customer out for good.
         var rows = reports
-            .Select(r => (Report: r, Summary: r.History.SummaryBefore(asOf.AddDays(1))))
+            .Select(r => (Report: r, AsOf: r.History.LastActivity is { } last && last > asOf ? last : asOf))
+            .Select(x => (x.Report, x.AsOf, Summary: x.Report.History.SummaryBefore(x.AsOf.AddDays(1))))
             .Where(x => x.Summary.HasPurchases)
-            .Select(x => (x.Report, Features: x.Summary.FeaturesAt(asOf)))
+            .Select(x => (x.Report, x.AsOf, Features: x.Summary.FeaturesAt(x.AsOf)))
             .ToArray();
         if (rows.Length == 0)
         {
@@ -64,7 +67,7 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
         Add(command, rows.Select(r => r.Features.AvgRecencyDays));
         Add(command, rows.Select(r => r.Features.Frequency));
         Add(command, rows.Select(r => r.Features.ReturnRate));
-        Add(command, rows.Select(_ => asOf));
+        Add(command, rows.Select(r => r.AsOf));
         Add(command, rows.Select(r => r.Report.SegmentId));
         Add(command, rows.Select(r => r.Report.IsInsider));
         Add(command, rows.Select(r => r.Report.ModelVersion));

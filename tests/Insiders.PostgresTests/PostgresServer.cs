@@ -89,10 +89,12 @@ public sealed class PostgresServer : IAsyncLifetime
         return ConnectionStringFor(name);
     }
 
-    /// <summary>Stops the server (fast shutdown: open sessions are cut) and starts it again on the same port and data.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the server with a fast shutdown: open sessions are cut, new connections refused until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"]);
+
+    /// <summary>Starts the stopped server again on the same port and data.</summary>
+    public async Task StartAgainAsync()
     {
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"]);
         await StartAsync();
         NpgsqlConnection.ClearAllPools();
         await WaitUntilAcceptingAsync();

@@ -11,14 +11,23 @@ internal sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
 
-    private SiloProcess(Process process, int siloPort)
+    private SiloProcess(Process process, int siloPort, int httpPort)
     {
         _process = process;
         SiloPort = siloPort;
+        HttpPort = httpPort;
     }
 
     public int SiloPort { get; }
+
+    /// <summary>Loopback port of the HTTP API.</summary>
+    public int HttpPort { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+
+    public bool HasExited => _process.HasExited;
 
     public int Id => _process.Id;
 
@@ -38,6 +47,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     {
         var dll = SiloDll();
         var siloPort = FreePorts.Next();
+        var httpPort = FreePorts.Next();
         var info = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -50,10 +60,13 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Insiders__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Insiders__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Insiders__Demo__Enabled"] = "false",
-            ["Urls"] = "http://127.0.0.1:0",
+            ["Urls"] = $"http://127.0.0.1:{httpPort}",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
+            // One line per log entry, so a test can wait for a message (see WaitForLineAsync).
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {
@@ -66,7 +79,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
-        var silo = new SiloProcess(process, siloPort);
+        var silo = new SiloProcess(process, siloPort, httpPort);
         process.OutputDataReceived += (_, e) => silo.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -81,6 +94,35 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>
+    /// The first line printed from now on that matches (lines already printed do not count); fails after
+    /// <paramref name="timeout"/> with the process's last lines.
+    /// </summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_tail)
+        {
+            _waiters.Add((match, seen));
+        }
+
+        try
+        {
+            return await seen.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No matching line from silo process {Id} within {timeout.TotalSeconds} s; last lines:\n{Tail}");
+        }
+        finally
+        {
+            lock (_tail)
+            {
+                _waiters.RemoveAll(w => w.Seen == seen);
+            }
         }
     }
 
@@ -104,6 +146,14 @@ internal sealed class SiloProcess : IAsyncDisposable
             while (_tail.Count > 40)
             {
                 _tail.Dequeue();
+            }
+
+            foreach (var (match, seen) in _waiters)
+            {
+                if (match(line))
+                {
+                    seen.TrySetResult(line);
+                }
             }
         }
     }

@@ -13,8 +13,10 @@ public sealed record CustomerReport(CustomerHistory History, long Revision, long
 {
     /// <summary>
     /// Whether this report supersedes <paramref name="other"/> (same customer): more lines wins (line sets only grow);
-    /// with as many lines, the later revision of the same activation, or the report of a newer activation (a lost
-    /// activation's revisions are not comparable with its successor's).
+    /// with as many lines, the classification under the newer model (a report remembered from before a retrain's
+    /// sweep, delivered again after a silo failure, must not undo the sweep); then the later revision of the same
+    /// activation, or the report of another activation (a lost activation's revisions are not comparable with its
+    /// successor's).
     /// </summary>
     public bool Supersedes(CustomerReport other)
     {
@@ -22,6 +24,11 @@ public sealed record CustomerReport(CustomerHistory History, long Revision, long
         if (Lines != other.Lines)
         {
             return Lines > other.Lines;
+        }
+
+        if (ModelVersion != other.ModelVersion)
+        {
+            return ModelVersion > other.ModelVersion;
         }
 
         return Activation != other.Activation || Revision >= other.Revision;

@@ -42,7 +42,7 @@ public sealed class CustomerGrain(
             Touch();
         }
 
-        var model = await models.GetAsync();
+        var model = await CurrentModelAsync();
         var history = S.Ledger.ToHistory(Id);
         if (model is not null && (applied > 0 || model.Version != S.ModelVersion))
         {
@@ -55,7 +55,7 @@ public sealed class CustomerGrain(
     public async Task<CustomerStatus> GetStatus()
     {
         var history = S.Ledger.ToHistory(Id);
-        var model = await models.GetAsync();
+        var model = await CurrentModelAsync();
         Assignment? why = null;
         if (model is not null)
         {
@@ -76,6 +76,14 @@ public sealed class CustomerGrain(
             S.StatusSince,
             why,
             S.Ledger.LineCount);
+    }
+
+    // The silo's model, but never one older than this customer's classification: a customer reactivated on a silo whose
+    // model cache lags behind must not be classified backwards (and record an entry or exit under an old version).
+    private async ValueTask<SegmentModel?> CurrentModelAsync()
+    {
+        var model = await models.GetAsync();
+        return model is not null && model.Version < S.ModelVersion ? await models.EnsureAsync(S.ModelVersion) : model;
     }
 
     public async Task<CustomerReport> Reclassify(long modelVersion, DateOnly asOf)

@@ -26,4 +26,11 @@ public sealed class CoordinatorState
     /// <summary>Period of the registered retraining reminder.</summary>
     [Id(5)]
     public TimeSpan? SchedulePeriod { get; set; }
+
+    /// <summary>
+    /// Version of the last model whose sweep finished. Lower than <see cref="Model"/>'s version when the silo running
+    /// the sweep died: the next activation finishes it.
+    /// </summary>
+    [Id(6)]
+    public long SweptVersion { get; set; }
 }

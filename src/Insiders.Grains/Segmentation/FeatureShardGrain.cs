@@ -111,6 +111,7 @@ public sealed class FeatureShardGrain(
 
         if (_changed.Count > 0)
         {
+            await models.GetAsync(); // the clock as the cluster knows it, not only as this silo has seen it
             var clock = models.Clock;
             await readModel.UpsertCustomersAsync(_changed.Select(id => state.State.Customers[id]).ToArray(), clock);
             _changed.Clear();

@@ -15,7 +15,8 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
     private SegmentModel? _model;
     private ModelPointer? _pointer;
     private DateTime? _latestLocalEvent;
-    private long _lastRefreshTicks = long.MinValue;
+    private long _lastRefreshTicks;
+    private bool _refreshed;
     private Task? _refresh;
 
     public SegmentModel? Current => _model;
@@ -50,7 +51,9 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
     /// <summary>The current model, refreshed from the coordinator when the refresh interval has passed.</summary>
     public async ValueTask<SegmentModel?> GetAsync()
     {
-        var due = time.GetTimestamp() - Volatile.Read(ref _lastRefreshTicks) > _options.ModelRefreshInterval.TotalSeconds * time.TimestampFrequency;
+        // Never refreshed yet (a silo that just started and hosts neither the coordinator nor a swept customer) counts
+        // as due: its first customers must see the current model, not none.
+        var due = !Volatile.Read(ref _refreshed) || time.GetElapsedTime(Volatile.Read(ref _lastRefreshTicks)) > _options.ModelRefreshInterval;
         if (due)
         {
             await RefreshAsync();
@@ -108,6 +111,7 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
             }
 
             Volatile.Write(ref _lastRefreshTicks, time.GetTimestamp());
+            Volatile.Write(ref _refreshed, true);
         }
         finally
         {

@@ -11,6 +11,11 @@ namespace Insiders.Segmentation;
 /// delivered to the one activation of this grain, so once per period however many silos run) and on demand (snapshot all shards, fit off the
 /// Orleans scheduler, publish a new model version, sweep all shards). Its read methods interleave so that customers
 /// fetching the model during a sweep never deadlock with the retrain that started the sweep.
+/// <para>
+/// A retrain is crash-safe: the new model is written to the grain state in one write (before it, the previous model
+/// stays current), then recorded for BI (idempotent by version) and swept. A sweep cut short by a crash is finished by
+/// the next activation, so every customer ends up classified, and its entry or exit recorded, under the new model.
+/// </para>
 /// </summary>
 public sealed partial class SegmentationCoordinatorGrain(
     [PersistentState("coordinator", InsidersNames.Storage)] IPersistentState<CoordinatorState> state,
@@ -23,13 +28,22 @@ public sealed partial class SegmentationCoordinatorGrain(
 {
     public const string ReminderName = "retrain";
 
+    private static readonly TimeSpan s_resumeRetry = TimeSpan.FromSeconds(5);
+
     private bool _clockDirty;
+    private IGrainTimer? _resume;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Model is { } model)
         {
             models.Install(model);
+            if (state.State.SweptVersion < model.Version)
+            {
+                // The previous activation died between publishing this model and finishing its sweep. Finish it off
+                // the activation path (the sweep calls every shard), retrying while the cluster settles.
+                _resume = this.RegisterGrainTimer(ResumeSweepAsync, new GrainTimerCreationOptions(TimeSpan.Zero, s_resumeRetry) { KeepAlive = true });
+            }
         }
 
         return Task.CompletedTask;
@@ -87,6 +101,9 @@ public sealed partial class SegmentationCoordinatorGrain(
     {
         var total = Stopwatch.StartNew();
         var asOf = ClockDate();
+        // The clock this retrain covers. AdvanceClock interleaves with the fit: lines arriving meanwhile are not in the
+        // snapshot, so the next scheduled tick must still see them as new.
+        var covered = state.State.LatestEvent;
         var shards = Enumerable.Range(0, options.Value.Shards).Select(i => GrainFactory.GetGrain<IFeatureShardGrain>(i)).ToArray();
         var snapshots = await Task.WhenAll(shards.Select(s => s.Snapshot()));
         var histories = snapshots.SelectMany(s => s.Value).ToArray();
@@ -95,6 +112,7 @@ public sealed partial class SegmentationCoordinatorGrain(
         var previous = state.State.Model;
         var version = (previous?.Version ?? 0) + 1;
         var trainer = new SegmentTrainer(segmentation.Value);
+        LogFitting(logger, version, histories.Length, asOf);
         SegmentModel model;
         try
         {
@@ -108,15 +126,14 @@ public sealed partial class SegmentationCoordinatorGrain(
         }
 
         var fitTime = total.Elapsed - snapshotTime;
+        // The commit point: one state write. A crash before it keeps the previous model; after it, the sweep is finished
+        // by the next activation (SweptVersion stays behind until the sweep is done).
         state.State.Model = model;
-        state.State.LatestEventAtLastRetrain = state.State.LatestEvent;
+        state.State.LatestEventAtLastRetrain = covered;
         await state.WriteStateAsync();
         _clockDirty = false;
         models.Install(model);
-        await readModel.RecordModelAsync(model);
-
-        var sweeps = await Task.WhenAll(shards.Select(s => s.Sweep(model, asOf)));
-        var sweep = sweeps.Aggregate(SweepResult.Empty, (a, b) => a.Add(b));
+        var sweep = await RecordAndSweepAsync(model, asOf);
         var reclassifyTime = total.Elapsed - snapshotTime - fitTime;
         LogRetrained(logger, model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep.Entered, sweep.Left, total.ElapsedMilliseconds);
         return new RetrainResult(model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep, snapshotTime, fitTime, reclassifyTime, null);
@@ -130,6 +147,47 @@ public sealed partial class SegmentationCoordinatorGrain(
             await state.WriteStateAsync();
             _clockDirty = false;
         }
+    }
+
+    private async Task<SweepResult> RecordAndSweepAsync(SegmentModel model, DateOnly asOf)
+    {
+        await readModel.RecordModelAsync(model);
+        LogSweeping(logger, model.Version, options.Value.Shards);
+        var shards = Enumerable.Range(0, options.Value.Shards).Select(i => GrainFactory.GetGrain<IFeatureShardGrain>(i));
+        var sweeps = await Task.WhenAll(shards.Select(s => s.Sweep(model, asOf)));
+        var sweep = sweeps.Aggregate(SweepResult.Empty, (a, b) => a.Add(b));
+        state.State.SweptVersion = model.Version;
+        await state.WriteStateAsync();
+        _clockDirty = false;
+        return sweep;
+    }
+
+    private async Task ResumeSweepAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Model is not { } model || state.State.SweptVersion >= model.Version)
+        {
+            StopResuming();
+            return;
+        }
+
+        LogResuming(logger, model.Version);
+        try
+        {
+            // The clock of the interrupted retrain: the model's own date, so every shard classifies as the sweep would have.
+            var sweep = await RecordAndSweepAsync(model, model.AsOf);
+            LogResumed(logger, model.Version, sweep.Entered, sweep.Left);
+            StopResuming();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogResumeFailed(logger, e, model.Version, s_resumeRetry.TotalSeconds);
+        }
+    }
+
+    private void StopResuming()
+    {
+        _resume?.Dispose();
+        _resume = null;
     }
 
     private async Task OnTimerAsync()
@@ -155,6 +213,21 @@ public sealed partial class SegmentationCoordinatorGrain(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Scheduled retrain #{Count} on {Silo}")]
     private static partial void LogScheduled(ILogger logger, string silo, long count);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Retraining v{Version}: fitting {Customers} customers as of {AsOf}")]
+    private static partial void LogFitting(ILogger logger, long version, int customers, DateOnly asOf);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Published model v{Version}; sweeping {Shards} shards")]
+    private static partial void LogSweeping(ILogger logger, long version, int shards);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Model v{Version} was published but its sweep did not finish (the silo running it died); finishing it")]
+    private static partial void LogResuming(ILogger logger, long version);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Finished the interrupted sweep of model v{Version}: {Entered} entered, {Left} left")]
+    private static partial void LogResumed(ILogger logger, long version, int entered, int left);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Finishing the sweep of model v{Version} failed; retrying in {Seconds} s")]
+    private static partial void LogResumeFailed(ILogger logger, Exception exception, long version, double seconds);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Retrain skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string reason);

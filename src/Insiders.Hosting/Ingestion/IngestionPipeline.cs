@@ -267,8 +267,24 @@ public sealed partial class IngestionPipeline(
             }
 
             var answers = await Task.WhenAll(byShard.Select(async kv => (Shard: kv.Key, Activation: await grains.GetGrain<IFeatureShardGrain>(kv.Key).Report(kv.Value.AsImmutable()))));
-            byShard = LostShards(answers).ToDictionary(shard => shard, ReportsOfShard);
+            var lost = LostShards(answers).ToArray();
+            await RefreshReportsAsync(lost);
+            byShard = lost.ToDictionary(shard => shard, ReportsOfShard);
         }
+    }
+
+    // A shard that lost its activation gets every report of this checkpoint period again, but the reports this pipeline
+    // remembers may be stale by now (a retrain's sweep reclassified the customer since): ask the customers again (their
+    // lines since the checkpoint once more, which also restores any customer that lost its activation meanwhile).
+    private async Task RefreshReportsAsync(IReadOnlyCollection<int> lostShards)
+    {
+        if (lostShards.Count == 0)
+        {
+            return;
+        }
+
+        var ids = _reports.Keys.Where(id => lostShards.Contains(InsidersOptions.ShardOf(id, _options.Shards))).ToArray();
+        await ApplyAllAsync(ids.Select(id => KeyValuePair.Create(id, _since.GetValueOrDefault(id) ?? [])));
     }
 
     private IEnumerable<int> LostShards(IEnumerable<(int Shard, Guid Activation)> answers)
@@ -336,6 +352,7 @@ public sealed partial class IngestionPipeline(
                 throw new InvalidOperationException("Feature shards keep losing their activations at checkpoint; the cluster is unstable.");
             }
 
+            await RefreshReportsAsync(lost);
             await ReportAsync(lost.SelectMany(ReportsOfShard).Select(r => r.History.CustomerId));
         }
 

@@ -1,5 +1,6 @@
 using Insiders.Ingestion;
 using Insiders.Silo.Api.Contracts;
+using Insiders.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ internal static class TransactionsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(ApiRoles.IngestPolicy);
         return routes;
     }
@@ -40,7 +42,20 @@ internal static class TransactionsApi
         }
 
         var p = posted!;
-        var result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, cancellationToken);
+        IngestResult result;
+        try
+        {
+            result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, cancellationToken);
+        }
+        catch (StorageUnavailableException e)
+        {
+            // Nothing was acknowledged; the same body (or Idempotency-Key) can be sent again and counts once.
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                e.Message + " Nothing was acknowledged: send the same request again (same body or Idempotency-Key); lines are counted once.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable");
+        }
+
         if (result.Accepted > 0)
         {
             directory.Invalidate();

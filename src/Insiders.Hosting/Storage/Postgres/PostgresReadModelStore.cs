@@ -8,13 +8,28 @@ namespace Insiders.Storage.Postgres;
 /// <summary>Current customers, model versions and segment profiles in PostgreSQL, for BI (see the bi_* views).</summary>
 public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadModelStore
 {
-    public async Task UpsertCustomersAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken = default)
+    public Task UpsertCustomersAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reports);
+        return PostgresRetry.RunAsync(dataSource, ct => UpsertAsync(reports, asOf, ct), cancellationToken);
+    }
+
+    public Task RecordModelAsync(SegmentModel model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return PostgresRetry.RunAsync(dataSource, ct => InsertModelAsync(model, ct), cancellationToken);
+    }
+
+    // Both writes are idempotent (upsert; insert-if-absent in one transaction), so PostgresRetry may run them again.
+    private async Task UpsertAsync(IReadOnlyList<CustomerReport> reports, DateOnly asOf, CancellationToken cancellationToken)
+    {
+        // Never measured before the customer's own latest activity: a silo whose clock lags (it just started and has
+        // only replayed older batches) would otherwise see no purchases yet and leave the customer out for good.
         var rows = reports
-            .Select(r => (Report: r, Summary: r.History.SummaryBefore(asOf.AddDays(1))))
+            .Select(r => (Report: r, AsOf: r.History.LastActivity is { } last && last > asOf ? last : asOf))
+            .Select(x => (x.Report, x.AsOf, Summary: x.Report.History.SummaryBefore(x.AsOf.AddDays(1))))
             .Where(x => x.Summary.HasPurchases)
-            .Select(x => (x.Report, Features: x.Summary.FeaturesAt(asOf)))
+            .Select(x => (x.Report, x.AsOf, Features: x.Summary.FeaturesAt(x.AsOf)))
             .ToArray();
         if (rows.Length == 0)
         {
@@ -52,16 +67,15 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
         Add(command, rows.Select(r => r.Features.AvgRecencyDays));
         Add(command, rows.Select(r => r.Features.Frequency));
         Add(command, rows.Select(r => r.Features.ReturnRate));
-        Add(command, rows.Select(_ => asOf));
+        Add(command, rows.Select(r => r.AsOf));
         Add(command, rows.Select(r => r.Report.SegmentId));
         Add(command, rows.Select(r => r.Report.IsInsider));
         Add(command, rows.Select(r => r.Report.ModelVersion));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task RecordModelAsync(SegmentModel model, CancellationToken cancellationToken = default)
+    private async Task InsertModelAsync(SegmentModel model, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(model);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = new NpgsqlCommand("""

@@ -7,14 +7,15 @@ namespace Insiders.Storage.Postgres;
 /// <summary>Insider entries and exits in PostgreSQL (table <c>insiders_transitions</c>), exactly once per (customer, sequence).</summary>
 public sealed class PostgresTransitionStore(NpgsqlDataSource dataSource) : IInsiderTransitionStore
 {
-    public async Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
+    public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transitions);
-        if (transitions.Count == 0)
-        {
-            return;
-        }
+        return transitions.Count == 0 ? Task.CompletedTask : PostgresRetry.RunAsync(dataSource, ct => InsertAsync(transitions, ct), cancellationToken);
+    }
 
+    // Idempotent (ON CONFLICT DO NOTHING), so a retry after an unanswered commit records nothing twice.
+    private async Task InsertAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO insiders_transitions (customer_id, sequence, at, model_version, from_segment, to_segment, entered)
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::integer[], $6::integer[], $7::boolean[])

@@ -13,6 +13,8 @@ namespace Insiders.Storage.Postgres;
 /// </summary>
 public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, ILogger<TransactionProjector> logger) : BackgroundService
 {
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
+
     /// <summary>Expands pending batches until none is left; returns the number of batches expanded.</summary>
     public async Task<int> DrainAsync(CancellationToken cancellationToken)
     {
@@ -25,25 +27,36 @@ public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, IL
         return total;
     }
 
+    // Survives database outages: any failure is logged and the loop backs off (1 s doubling to 30 s) and tries again;
+    // a batch whose expansion failed stays unprojected and is claimed again.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (backoff > TimeSpan.Zero)
+                {
+                    await Task.Delay(backoff, stoppingToken);
+                }
+
                 if (await DrainAsync(stoppingToken) == 0)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 }
+
+                backoff = TimeSpan.Zero;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidDataException)
+            catch (Exception e)
             {
-                LogFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                dataSource.Clear(); // connections broken by a server restart must not be handed out again
+                backoff = TimeSpan.FromTicks(Math.Clamp(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks, s_maxBackoff.Ticks));
+                LogFailed(logger, e, backoff.TotalSeconds);
             }
         }
     }
@@ -111,6 +124,6 @@ public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, IL
         return true;
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Projecting journaled batches into insiders_transactions failed; retrying")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Projecting journaled batches into insiders_transactions failed; retrying in {Seconds} s")]
+    private static partial void LogFailed(ILogger logger, Exception exception, double seconds);
 }

@@ -1,8 +1,8 @@
 namespace Insiders.Segmentation;
 
 /// <summary>
-/// Outcome of a bulk reclassification: customers classified, customers whose status the model changed (segment or
-/// Insider flag), and Insider entries and exits (the customers called).
+/// Outcome of a bulk reclassification: customers classified, customers whose status (segment or Insider flag) the
+/// model changed — each called to reclassify itself — and Insider entries and exits among them.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("insiders.sweep-result")]
 public sealed record SweepResult(int Customers, int Reclassified, int Entered, int Left)

@@ -39,12 +39,9 @@ public sealed class FeatureShardGrain(
 
     public async Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf)
     {
-        // Only customers whose Insider flag flips are called: each records its entry or exit (with its own sequence)
-        // and persists it now. A customer whose segment alone changes is relabelled here, in the shard's report (what
-        // lists, exports and the read model show); its grain reclassifies itself lazily, on its next event or lookup,
-        // to the same assignment. So a retrain activates and writes only the customers who enter or leave.
+        // Every customer whose status (segment or Insider flag) the model changes is asked to reclassify itself: its own
+        // grain records the entry or exit and persists it, so the shard's report, the grain and the transitions agree.
         var toCall = new List<string>();
-        var relabelled = new List<CustomerReport>();
         int customers = 0, entered = 0, left = 0;
         foreach (var (id, report) in state.State.Customers)
         {
@@ -61,21 +58,10 @@ public sealed class FeatureShardGrain(
             }
 
             var assignment = model.Classify(summary.FeaturesAt(asOf), report.IsInsider);
-            if (assignment.IsInsider != (report.IsInsider == true))
+            if (assignment.SegmentId != report.SegmentId || assignment.IsInsider != report.IsInsider)
             {
                 toCall.Add(id);
             }
-            else if (assignment.SegmentId != report.SegmentId || report.IsInsider is null)
-            {
-                relabelled.Add(report with { ModelVersion = model.Version, SegmentId = assignment.SegmentId, IsInsider = assignment.IsInsider });
-            }
-        }
-
-        foreach (var report in relabelled)
-        {
-            state.State.Customers[report.History.CustomerId] = report;
-            _changed.Add(report.History.CustomerId);
-            _dirty = true;
         }
 
         foreach (var chunk in toCall.Chunk(options.Value.Parallelism))
@@ -98,7 +84,7 @@ public sealed class FeatureShardGrain(
         }
 
         await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away
-        return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left);
+        return new SweepResult(customers, toCall.Count, entered, left);
     }
 
     public async Task<Guid> Flush()

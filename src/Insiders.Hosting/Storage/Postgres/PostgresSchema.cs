@@ -34,9 +34,29 @@ public static class PostgresSchema
     /// lock, so silos starting together apply it one after the other. The scripts are idempotent: applying them to
     /// an up-to-date database changes nothing but the stored query texts, which it rewrites to the same values.
     /// </summary>
+    /// <remarks>
+    /// A silo (re)starting next to running ones applies the scripts to a live database: their DDL can deadlock with the
+    /// running silos' statements. PostgreSQL then aborts one side; this side rolls back and applies again (a few times).
+    /// </remarks>
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ApplyOnceAsync(dataSource, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 10 && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable })
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task ApplyOnceAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))

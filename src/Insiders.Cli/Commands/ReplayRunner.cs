@@ -3,6 +3,7 @@ using Insiders.Customers;
 using Insiders.Features;
 using Insiders.Ingestion;
 using Insiders.Segmentation;
+using Insiders.Telemetry;
 using Insiders.Transactions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,6 +52,7 @@ internal sealed class ReplayRunner(IHost host)
     public async Task<Outcome> RunAsync(IReadOnlyList<TransactionLine> lines, IngestSummary summary, TimeSpan parseTime, ProgressBar? progress, bool retrain = true)
     {
         var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+        host.Services.GetRequiredService<InsidersMetrics>().LinesRejected(summary);
         var sw = Stopwatch.StartNew();
         long known = 0;
         for (var i = 0; i < lines.Count; i += BatchSize)

@@ -35,7 +35,11 @@ public sealed class DashboardTests(ApiFixture api)
     }
 }
 
-/// <summary>Liveness and readiness on a host of its own, whose database is taken away and given back.</summary>
+/// <summary>
+/// Liveness and readiness on a host of its own, whose database is taken away and given back. Runs after the parallel
+/// collections, so that its host does not start while the shared hosts are retraining on the two cores.
+/// </summary>
+[Collection(HealthCollection.Name)]
 public sealed class HealthTests : IAsyncLifetime
 {
     private InsidersHostFactory _factory = null!;
@@ -109,4 +113,10 @@ public sealed class HealthTests : IAsyncLifetime
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
         return (response.StatusCode, body);
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HealthCollection
+{
+    public const string Name = "health";
 }

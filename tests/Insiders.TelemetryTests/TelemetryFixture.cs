@@ -1,6 +1,9 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Insiders.Silo.Api.Contracts;
 using Insiders.Transactions;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,13 +17,16 @@ namespace Insiders.Tests;
 /// A host of its own whose telemetry is also exported to memory, beside the production exporters: OTLP is configured
 /// (pointed at a closed loopback port), so spans are created exactly as in production, and Prometheus serves /metrics.
 /// The fixture drives the traffic once — a slice of the shared file posted twice, lookups, a retrain — and the tests
-/// read what was exported. Its collection runs alone: each host has its own meter, but an OpenTelemetry meter provider
-/// listens to every meter of that name in the process, so another host ingesting at the same time would add to it.
+/// read what was exported. This test project runs in a process of its own and this collection alone: each host has its
+/// own meter, but an OpenTelemetry meter provider listens to every meter of that name in the process, so another host
+/// ingesting at the same time would add to it.
 /// </summary>
 public sealed class TelemetryFixture : IAsyncLifetime
 {
     public const string From = "2010-12-01";
     public const string To = "2010-12-15";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public LockedCollection<MetricSnapshot> Metrics { get; } = [];
 
@@ -40,7 +46,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
     /// <summary>Two customers of the slice, looked up once each (found), and one id never sent (unknown).</summary>
     public string[] FoundIds { get; private set; } = [];
 
-    public string UnknownId { get; } = ApiFixture.NewCustomerId();
+    public string UnknownId { get; } = "9" + Random.Shared.NextInt64(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);
 
     public RetrainDto Retrain { get; private set; } = null!;
 
@@ -77,7 +83,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
         request.Headers.Add("X-Api-Key", InsidersHostFactory.AdminKey);
         using var retrain = await Client.SendAsync(request);
         retrain.EnsureSuccessStatusCode();
-        Retrain = (await retrain.Content.ReadFromJsonAsync<RetrainDto>(ApiFixture.Json))!;
+        Retrain = (await retrain.Content.ReadFromJsonAsync<RetrainDto>(Json))!;
     }
 
     public async ValueTask DisposeAsync()
@@ -127,7 +133,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
         request.Headers.Add("X-Api-Key", InsidersHostFactory.IngestKey);
         using var response = await Client.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<IngestResponse>(ApiFixture.Json))!;
+        return (await response.Content.ReadFromJsonAsync<IngestResponse>(Json))!;
     }
 }
 

@@ -171,7 +171,7 @@ public sealed partial class TelemetryTests(TelemetryFixture t)
     {
         using var response = await t.Client.GetAsync(url, TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
-        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<T>(response.Content, ApiFixture.Json, TestContext.Current.CancellationToken))!;
+        return (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<T>(response.Content, TelemetryFixture.Json, TestContext.Current.CancellationToken))!;
     }
 
     // A server span is exported when it stops, which can be just after the client has its answer: wait for it (bounded).

@@ -1,5 +1,6 @@
 using Insiders.Infrastructure;
 using Insiders.Segmentation;
+using Insiders.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -12,6 +13,8 @@ public static class InsidersGrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelCache>();
+        services.AddMetrics();
+        services.TryAddSingleton<InsidersMetrics>();
         services.TryAddSingleton<InsiderFeed>();
         services.TryAddSingleton<IInsiderTransitionStore, InMemoryTransitionStore>();
         services.TryAddSingleton<IReadModelStore, NoReadModelStore>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Insiders.Infrastructure;
 using Insiders.Ingestion;
 using Insiders.Synthetic;
+using Insiders.Telemetry;
 using Insiders.Transactions;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,8 @@ namespace Insiders.Silo;
 /// Streams the synthetic generator into the ingestion pipeline at a steady rate (through the same CSV reader and
 /// cleaning rules as real files) and prints every Insider entry and exit as retrains and purchases happen.
 /// </summary>
-internal sealed partial class DemoFeed(IngestionPipeline pipeline, InsiderFeed feed, IOptions<DemoFeedOptions> options, ILogger<DemoFeed> logger) : BackgroundService
+internal sealed partial class DemoFeed(
+    IngestionPipeline pipeline, InsiderFeed feed, InsidersMetrics metrics, IOptions<DemoFeedOptions> options, ILogger<DemoFeed> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +32,7 @@ internal sealed partial class DemoFeed(IngestionPipeline pipeline, InsiderFeed f
         var batch = new List<TransactionLine>();
         var perTick = Math.Max(1, o.LinesPerSecond / 10);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        foreach (var line in reader.Read(new StringReader(csv.ToString()), summary))
+        foreach (var line in reader.Read(new StringReader(csv.ToString()), summary, r => metrics.LineRejected(r.Reason)))
         {
             batch.Add(line);
             if (batch.Count < perTick)

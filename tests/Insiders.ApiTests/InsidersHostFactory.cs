@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Insiders.Tests;
 
@@ -21,9 +23,15 @@ public sealed class InsidersHostFactory : WebApplicationFactory<Program>
 
     private readonly string _root;
 
-    /// <summary>A host on a fresh temporary directory (named with <paramref name="prefix"/>), removed on dispose.</summary>
-    public InsidersHostFactory(string prefix, IReadOnlyDictionary<string, string?>? overrides = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    /// <summary>
+    /// A host on a fresh temporary directory (named with <paramref name="prefix"/>), removed on dispose;
+    /// <paramref name="services"/> adds test services (e.g. in-memory telemetry exporters) after the host's own.
+    /// </summary>
+    public InsidersHostFactory(string prefix, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _root = TestData.NewTempDirectory(prefix);
         var dataDirectory = Path.Combine(_root, "data");
         DataDirectory = dataDirectory;
@@ -58,6 +66,11 @@ public sealed class InsidersHostFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

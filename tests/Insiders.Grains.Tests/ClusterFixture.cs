@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Insiders.Clustering;
 using Insiders.Infrastructure;
 using Insiders.Ingestion;
 using Insiders.Segmentation;
 using Insiders.Storage;
+using Insiders.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -16,6 +18,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Shared by both silos so tests can read every recorded transition.</summary>
     public static InMemoryTransitionStore Transitions { get; } = new();
+
+    // Meters of the pipelines created in the test process.
+    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -53,12 +58,18 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task<IngestionPipeline> NewPipelineAsync()
     {
         var options = Options.Create(new InsidersOptions { Shards = 4 });
-        var pipeline = new IngestionPipeline(Grains, new InMemoryTransactionJournal(), new ModelCache(Grains, options, TimeProvider.System), options, new IngestionWriter("test", _ => Task.FromResult<IReadOnlySet<string>>(new HashSet<string> { "test" })), NullLogger<IngestionPipeline>.Instance);
+        var models = new ModelCache(Grains, options, TimeProvider.System);
+        var metrics = new InsidersMetrics(_meters.GetRequiredService<IMeterFactory>(), models);
+        var pipeline = new IngestionPipeline(Grains, new InMemoryTransactionJournal(), models, options, new IngestionWriter("test", _ => Task.FromResult<IReadOnlySet<string>>(new HashSet<string> { "test" })), metrics, NullLogger<IngestionPipeline>.Instance);
         await pipeline.RecoverAsync();
         return pipeline;
     }
 
-    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await _meters.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

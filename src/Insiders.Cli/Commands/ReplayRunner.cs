@@ -4,6 +4,7 @@ using Insiders.Customers;
 using Insiders.Features;
 using Insiders.Ingestion;
 using Insiders.Segmentation;
+using Insiders.Telemetry;
 using Insiders.Transactions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -152,6 +153,7 @@ internal sealed class ReplayRunner(IHost host)
     private async Task<Outcome> FinishAsync(IngestSummary summary, long alreadyKnown, Timings timings, bool retrain)
     {
         var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+        host.Services.GetRequiredService<InsidersMetrics>().LinesRejected(summary);
         var sw = Stopwatch.StartNew();
         await pipeline.CheckpointAsync();
         var checkpoint = sw.Elapsed;

@@ -1,9 +1,10 @@
 using Insiders.Customers;
+using Insiders.Telemetry;
 
 namespace Insiders.Infrastructure;
 
 /// <summary>Transition store for tests and throwaway runs: same idempotency rule as the database stores.</summary>
-public sealed class InMemoryTransitionStore : IInsiderTransitionStore
+public sealed class InMemoryTransitionStore(InsidersMetrics? metrics = null) : IInsiderTransitionStore
 {
     private readonly Lock _lock = new();
     private readonly HashSet<(string, long)> _keys = [];
@@ -11,6 +12,7 @@ public sealed class InMemoryTransitionStore : IInsiderTransitionStore
 
     public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
     {
+        int entries = 0, exits = 0;
         lock (_lock)
         {
             foreach (var t in transitions)
@@ -18,10 +20,19 @@ public sealed class InMemoryTransitionStore : IInsiderTransitionStore
                 if (_keys.Add((t.CustomerId, t.Sequence)))
                 {
                     _log.Add(t);
+                    if (t.Entered)
+                    {
+                        entries++;
+                    }
+                    else
+                    {
+                        exits++;
+                    }
                 }
             }
         }
 
+        metrics?.TransitionsRecorded(entries, exits);
         return Task.CompletedTask;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Insiders.Clustering;
 using Microsoft.Extensions.Logging;
 using Insiders.Infrastructure;
+using Insiders.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Insiders.Segmentation;
@@ -23,6 +24,7 @@ public sealed partial class SegmentationCoordinatorGrain(
     IOptions<SegmentationOptions> segmentation,
     ModelCache models,
     IReadModelStore readModel,
+    InsidersMetrics metrics,
     TimeProvider time,
     ILogger<SegmentationCoordinatorGrain> logger) : Grain, ISegmentationCoordinatorGrain, IRemindable
 {
@@ -98,6 +100,34 @@ public sealed partial class SegmentationCoordinatorGrain(
     }
 
     public async Task<RetrainResult> Retrain()
+    {
+        using var activity = InsidersTelemetry.ActivitySource.StartActivity("insiders.retrain");
+        try
+        {
+            var result = await RetrainCoreAsync();
+            if (result.Skipped is null)
+            {
+                metrics.Retrained(result.Snapshot + result.Fit + result.Reclassify);
+                activity?.SetTag("insiders.model.version", result.Version);
+                activity?.SetTag("insiders.model.k", result.K);
+            }
+            else
+            {
+                metrics.RetrainSkipped();
+                activity?.SetTag("insiders.retrain.skipped", result.Skipped);
+            }
+
+            return result;
+        }
+        catch (Exception e)
+        {
+            metrics.RetrainFailed();
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<RetrainResult> RetrainCoreAsync()
     {
         var total = Stopwatch.StartNew();
         var asOf = ClockDate();

@@ -1,6 +1,8 @@
 using Insiders.Customers;
 using Insiders.Segmentation;
+using System.Diagnostics;
 using Insiders.Storage;
+using Insiders.Telemetry;
 using Insiders.Transactions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,12 @@ namespace Insiders.Ingestion;
 /// delivers that writer's batches after its checkpoint again. Line identity makes every re-delivery harmless.
 /// </para>
 /// Calls are serialised: one batch at a time keeps the checkpoint exact.
+/// <para>
+/// Telemetry: <see cref="InsidersTelemetry.LinesIngested"/> counts the lines an ingestion call found new to their
+/// customers (its <see cref="IngestResult.Accepted"/>; batches of dead writers delivered again are not counted a
+/// second time), and <see cref="InsidersTelemetry.EventToFlagDuration"/> records, once per customer with new lines per
+/// batch, the time from the batch's arrival to that customer's Apply returning (its status reflects the lines then).
+/// </para>
 /// </summary>
 public sealed partial class IngestionPipeline(
     IGrainFactory grains,
@@ -26,6 +34,7 @@ public sealed partial class IngestionPipeline(
     ModelCache models,
     IOptions<InsidersOptions> options,
     IngestionWriter writer,
+    InsidersMetrics metrics,
     ILogger<IngestionPipeline> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -47,8 +56,18 @@ public sealed partial class IngestionPipeline(
     /// <summary>This pipeline's name in the journal.</summary>
     public string Writer => writer.Name;
 
+    /// <summary>Whether the start-up recovery has run (until then ingestion waits).</summary>
+    public bool IsRecovered => _recovered.Task.IsCompleted;
+
     /// <summary>Journals and delivers <paramref name="lines"/>; when it returns, they are durable and applied.</summary>
-    public async Task<IngestResult> IngestAsync(IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default)
+    public Task<IngestResult> IngestAsync(IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default) =>
+        IngestAsync(lines, Stopwatch.GetTimestamp(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="IngestAsync(IReadOnlyList{TransactionLine}, CancellationToken)"/>, with the lines' arrival time
+    /// (a <see cref="Stopwatch.GetTimestamp"/> value, e.g. when an HTTP request was received) for the event-to-flag latency.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(IReadOnlyList<TransactionLine> lines, long arrivedAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         if (lines.Count == 0)
@@ -56,13 +75,16 @@ public sealed partial class IngestionPipeline(
             return new IngestResult(0, 0, _journaled);
         }
 
+        using var activity = InsidersTelemetry.ActivitySource.StartActivity("insiders.ingest");
+        activity?.SetTag("insiders.lines", lines.Count);
         await _recovered.Task.WaitAsync(cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
             var sequence = await journal.AppendAsync(writer.Name, lines, cancellationToken);
             _journaled = sequence;
-            var applied = await DeliverWithRetryAsync(lines, cancellationToken);
+            var applied = await DeliverWithRetryAsync(lines, arrivedAt, cancellationToken);
+            metrics.LinesIngested(applied);
             if (_retained >= _options.MaxUncheckpointedLines)
             {
                 await CheckpointCoreAsync(cancellationToken);
@@ -131,7 +153,7 @@ public sealed partial class IngestionPipeline(
             var last = checkpoint;
             await foreach (var batch in journal.ReadAfterAsync(dead, checkpoint, cancellationToken))
             {
-                await DeliverWithRetryAsync(batch.Lines, cancellationToken);
+                await DeliverWithRetryAsync(batch.Lines, arrivedAt: null, cancellationToken);
                 recovered += batch.Lines.Length;
                 last = batch.Sequence;
             }
@@ -143,7 +165,7 @@ public sealed partial class IngestionPipeline(
         return recovered;
     }
 
-    private async Task<int> DeliverWithRetryAsync(IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken)
+    private async Task<int> DeliverWithRetryAsync(IReadOnlyList<TransactionLine> lines, long? arrivedAt, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _options.DeliveryRetryTimeout;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -152,7 +174,7 @@ public sealed partial class IngestionPipeline(
         {
             try
             {
-                return await DeliverAsync(lines, remember: first);
+                return await DeliverAsync(lines, remember: first, arrivedAt);
             }
             catch (Exception e) when (e is not OperationCanceledException && DateTime.UtcNow < deadline)
             {
@@ -166,7 +188,7 @@ public sealed partial class IngestionPipeline(
     }
 
     // Returns the number of lines new to their customers.
-    private async Task<int> DeliverAsync(IReadOnlyList<TransactionLine> lines, bool remember)
+    private async Task<int> DeliverAsync(IReadOnlyList<TransactionLine> lines, bool remember, long? arrivedAt)
     {
         var byCustomer = new Dictionary<string, List<TransactionLine>>(StringComparer.Ordinal);
         var latest = DateTime.MinValue;
@@ -201,7 +223,7 @@ public sealed partial class IngestionPipeline(
 
         models.ObserveEvent(latest);
         var clock = grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).AdvanceClock(latest);
-        var reports = await ApplyAllAsync(byCustomer);
+        var reports = await ApplyAllAsync(byCustomer, arrivedAt);
         var applied = reports.Sum(r => r.NewLines);
         await RedeliverLostAsync();
         await ReportAsync(reports.Select(r => r.History.CustomerId));
@@ -209,16 +231,28 @@ public sealed partial class IngestionPipeline(
         return applied;
     }
 
-    // Grain calls complete concurrently; their reports are remembered once all are in.
-    private async Task<List<CustomerReport>> ApplyAllAsync(IEnumerable<KeyValuePair<string, List<TransactionLine>>> work)
+    // Grain calls complete concurrently; their reports are remembered once all are in. With an arrival time, each
+    // customer that took new lines records the event-to-flag latency as its call returns.
+    private async Task<List<CustomerReport>> ApplyAllAsync(IEnumerable<KeyValuePair<string, List<TransactionLine>>> work, long? arrivedAt = null)
     {
-        var reports = await ForEachWindowAsync(work, kv => grains.Customer(kv.Key).Apply(kv.Value.ToArray().AsImmutable()), _options.Parallelism);
+        var reports = await ForEachWindowAsync(work, ApplyAsync, _options.Parallelism);
         foreach (var report in reports)
         {
             Remember(report);
         }
 
         return reports;
+
+        async Task<CustomerReport> ApplyAsync(KeyValuePair<string, List<TransactionLine>> kv)
+        {
+            var report = await grains.Customer(kv.Key).Apply(kv.Value.ToArray().AsImmutable());
+            if (arrivedAt is { } arrival && report.NewLines > 0)
+            {
+                metrics.EventToFlag(Stopwatch.GetElapsedTime(arrival));
+            }
+
+            return report;
+        }
     }
 
     // A customer whose activation changed since it took lines from this pipeline lost them (and may have lost other

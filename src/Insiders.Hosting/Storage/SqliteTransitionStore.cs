@@ -1,11 +1,15 @@
 using System.Globalization;
 using Insiders.Customers;
 using Insiders.Infrastructure;
+using Insiders.Telemetry;
 
 namespace Insiders.Storage;
 
-/// <summary>Insider entries and exits in the embedded database (table <c>insiders_transitions</c>), exactly once per (customer, sequence).</summary>
-public sealed class SqliteTransitionStore(SqliteDatabase database) : IInsiderTransitionStore
+/// <summary>
+/// Insider entries and exits in the embedded database (table <c>insiders_transitions</c>), exactly once per (customer,
+/// sequence); only rows inserted for the first time are counted in <see cref="InsidersTelemetry.Transitions"/>.
+/// </summary>
+public sealed class SqliteTransitionStore(SqliteDatabase database, InsidersMetrics metrics) : IInsiderTransitionStore
 {
     public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
     {
@@ -19,6 +23,7 @@ public sealed class SqliteTransitionStore(SqliteDatabase database) : IInsiderTra
         using var tx = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.Transaction = tx;
+        int entries = 0, exits = 0;
         command.CommandText = """
             INSERT INTO insiders_transitions (customer_id, sequence, at, model_version, from_segment, to_segment, entered)
             VALUES ($customer, $sequence, $at, $version, $from, $to, $entered)
@@ -34,10 +39,19 @@ public sealed class SqliteTransitionStore(SqliteDatabase database) : IInsiderTra
             command.Parameters.AddWithValue("$from", (object?)t.FromSegment ?? DBNull.Value);
             command.Parameters.AddWithValue("$to", (object?)t.ToSegment ?? DBNull.Value);
             command.Parameters.AddWithValue("$entered", t.Entered ? 1 : 0);
-            command.ExecuteNonQuery();
+            var inserted = command.ExecuteNonQuery(); // 0 when (customer, sequence) was already recorded
+            if (t.Entered)
+            {
+                entries += inserted;
+            }
+            else
+            {
+                exits += inserted;
+            }
         }
 
         tx.Commit();
+        metrics.TransitionsRecorded(entries, exits);
         return Task.CompletedTask;
     }
 

@@ -3,6 +3,7 @@ using Insiders.Clustering;
 using Insiders.Customers;
 using Insiders.Segmentation;
 using Insiders.Silo.Api.Contracts;
+using Insiders.Telemetry;
 using Insiders.Transactions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -25,14 +26,16 @@ internal static class CustomersApi
         return api;
     }
 
-    private static async Task<Results<Ok<CustomerDto>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, ModelCache models)
+    private static async Task<Results<Ok<CustomerDto>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, ModelCache models, InsidersMetrics metrics)
     {
         if (OnlineRetailReader.NormaliseCustomerId(id) is not { } customerId)
         {
+            metrics.Lookup(found: false);
             return NotFound(id);
         }
 
         var status = await grains.Customer(customerId).GetStatus();
+        metrics.Lookup(status.Known);
         if (!status.Known)
         {
             return NotFound(customerId);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Insiders.Ingestion;
 using Insiders.Silo.Api.Contracts;
 using Insiders.Storage;
+using Insiders.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -33,8 +35,9 @@ internal static class TransactionsApi
     }
 
     private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> PostAsync(
-        HttpRequest request, IngestionPipeline pipeline, CustomerDirectory directory, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, IngestionPipeline pipeline, CustomerDirectory directory, InsidersMetrics metrics, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
+        var arrivedAt = Stopwatch.GetTimestamp(); // the lines' arrival, for the event-to-flag latency
         var (posted, failure) = await TransactionPost.ReadAsync(request, options.Value, cancellationToken);
         if (failure is not null)
         {
@@ -42,10 +45,11 @@ internal static class TransactionsApi
         }
 
         var p = posted!;
+        metrics.LinesRejected(p.Summary);
         IngestResult result;
         try
         {
-            result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, cancellationToken);
+            result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, arrivedAt, cancellationToken);
         }
         catch (StorageUnavailableException e)
         {

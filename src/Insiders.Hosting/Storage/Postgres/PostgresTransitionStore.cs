@@ -1,11 +1,15 @@
 using Insiders.Customers;
 using Insiders.Infrastructure;
+using Insiders.Telemetry;
 using Npgsql;
 
 namespace Insiders.Storage.Postgres;
 
-/// <summary>Insider entries and exits in PostgreSQL (table <c>insiders_transitions</c>), exactly once per (customer, sequence).</summary>
-public sealed class PostgresTransitionStore(NpgsqlDataSource dataSource) : IInsiderTransitionStore
+/// <summary>
+/// Insider entries and exits in PostgreSQL (table <c>insiders_transitions</c>), exactly once per (customer, sequence);
+/// only rows inserted for the first time are counted in <see cref="InsidersTelemetry.Transitions"/>.
+/// </summary>
+public sealed class PostgresTransitionStore(NpgsqlDataSource dataSource, InsidersMetrics metrics) : IInsiderTransitionStore
 {
     public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default)
     {
@@ -21,6 +25,7 @@ public sealed class PostgresTransitionStore(NpgsqlDataSource dataSource) : IInsi
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::integer[], $6::integer[], $7::boolean[])
             ORDER BY 2
             ON CONFLICT (customer_id, sequence) DO NOTHING
+            RETURNING entered
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = transitions.Select(t => t.CustomerId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = transitions.Select(t => t.Sequence).ToArray() });
@@ -29,7 +34,23 @@ public sealed class PostgresTransitionStore(NpgsqlDataSource dataSource) : IInsi
         command.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = transitions.Select(t => t.FromSegment).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = transitions.Select(t => t.ToSegment).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = transitions.Select(t => t.Entered).ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        int entries = 0, exits = 0;
+        await using (var inserted = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await inserted.ReadAsync(cancellationToken))
+            {
+                if (inserted.GetBoolean(0))
+                {
+                    entries++;
+                }
+                else
+                {
+                    exits++;
+                }
+            }
+        }
+
+        metrics.TransitionsRecorded(entries, exits);
     }
 
     public async Task<IReadOnlyList<(long Cursor, InsiderTransition Transition)>> ReadAsync(long afterCursor, int limit, CancellationToken cancellationToken = default)

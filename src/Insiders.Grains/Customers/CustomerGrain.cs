@@ -134,7 +134,14 @@ public sealed class CustomerGrain(
     // Classifies against the model at the clock date; records a transition when the Insider flag flips.
     private Assignment? Classify(SegmentModel model, CustomerHistory history)
     {
+        // Never earlier than the model's own date: a lagging clock (a silo just started) would age the customer and
+        // flip its status back and forth under one model version.
         var asOf = ClockFor(history);
+        if (asOf < model.AsOf)
+        {
+            asOf = model.AsOf;
+        }
+
         var summary = history.SummaryBefore(asOf.AddDays(1));
         if (!summary.HasPurchases)
         {

@@ -31,7 +31,9 @@ public sealed class ModelCache(IGrainFactory grains, IOptions<InsidersOptions> o
                 return DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             }
 
-            var latest = Max(_latestLocalEvent, _pointer?.LatestEvent);
+            // A model's as-of date is event time too: a silo that has seen neither events nor the pointer yet (just
+            // started) must not fall back to the wall clock while it holds a model (that would age every customer).
+            var latest = Max(Max(_latestLocalEvent, _pointer?.LatestEvent), _model?.AsOf.ToDateTime(TimeOnly.MinValue));
             return latest is { } l ? DateOnly.FromDateTime(l) : DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         }
     }

@@ -19,7 +19,7 @@ public sealed class CustomerGrain(
     InsiderFeed feed,
     TimeProvider time) : Grain, ICustomerGrain
 {
-    private readonly Guid _activation = Guid.NewGuid();
+    private Guid _activation = Guid.NewGuid();
     private bool _dirty;
 
     private string Id => CustomerGrainKeys.CustomerIdOf(this.GetPrimaryKeyString());
@@ -114,7 +114,22 @@ public sealed class CustomerGrain(
             S.Pending.Clear();
         }
 
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            // Another activation of this customer wrote first (a duplicate activation while membership settled after a
+            // silo failure): this one's state is stale. It takes the stored state and answers with a new activation id,
+            // so each pipeline sees a lost activation and delivers its lines since the checkpoint again; the lines the
+            // stored state lacks are applied then (the rest are known by id) and written with the fresh version.
+            await state.ReadStateAsync();
+            _activation = Guid.NewGuid();
+            _dirty = false;
+            return _activation;
+        }
+
         _dirty = false;
         return _activation;
     }

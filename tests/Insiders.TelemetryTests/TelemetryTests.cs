@@ -162,6 +162,11 @@ public sealed partial class TelemetryTests(TelemetryFixture t)
         Assert.Contains(samples, s => s.Name == "insiders_event_to_flag_duration_seconds_sum" && s.Value > 0);
         Assert.Equal(t.Retrain.K, samples.Single(s => s.Name == "insiders_model_k").Value);
 
+        // The deployment's telemetry contract (the Grafana dashboard and Prometheus config are checked against it in
+        // Insiders.DeployTests) is what this service really serves: every series it names is in the scrape.
+        var served = samples.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.All(TelemetryContract.MetricNames, name => Assert.Contains(name, served));
+
         // No customer id is a label value of any metric.
         var labelValues = LabelValue().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         Assert.DoesNotContain(lines, l => labelValues.Contains(l.CustomerId));

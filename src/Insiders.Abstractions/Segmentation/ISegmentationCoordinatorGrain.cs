@@ -8,7 +8,8 @@ namespace Insiders.Segmentation;
 public interface ISegmentationCoordinatorGrain : IGrainWithIntegerKey
 {
     /// <summary>Snapshots every shard, fits a new model, publishes it and sweeps every customer.</summary>
-    [Alias("retrain")]
+    /// <remarks>A large population's first model outlasts Orleans' default 30 s response timeout: callers wait longer.</remarks>
+    [ResponseTimeout("00:10:00"), Alias("retrain")]
     Task<RetrainResult> Retrain();
 
     [AlwaysInterleave, Alias("model")]
@@ -29,6 +30,7 @@ public interface ISegmentationCoordinatorGrain : IGrainWithIntegerKey
     Task EnsureScheduled(TimeSpan period);
 
     /// <summary>Persists the event clock if it moved (ingestion checkpoints call this).</summary>
-    [Alias("flush")]
+    /// <remarks>Queues behind a running retrain (the grain is not reentrant), so it waits as long as one may take.</remarks>
+    [ResponseTimeout("00:10:00"), Alias("flush")]
     Task Flush();
 }

@@ -20,16 +20,11 @@ public static class BatchBaseline
     {
         var sw = Stopwatch.StartNew();
         var summary = new IngestSummary();
-        var ledgers = new Dictionary<string, CustomerLedger>(StringComparer.Ordinal);
+        var ledgers = Ledgers.New();
         var clock = DateTime.MinValue;
         foreach (var line in new OnlineRetailReader(Path.GetFileName(path)).ReadFile(path, summary))
         {
-            if (!ledgers.TryGetValue(line.CustomerId, out var ledger))
-            {
-                ledgers[line.CustomerId] = ledger = new CustomerLedger();
-            }
-
-            ledger.Apply(line);
+            ledgers.For(line.CustomerId).Apply(line);
             if (line.InvoiceDate > clock)
             {
                 clock = line.InvoiceDate;

@@ -76,16 +76,7 @@ public static class EventToFlagBenchmark
             await log.WriteLineAsync($"{o.Customers:N0} customers ({population.Length:N0} lines) ingested and model v{model.Version} (K={model.K}) trained in {sw.Elapsed.TotalSeconds:0.0} s");
 
             // Baseline state: the same customers' ledgers in memory.
-            var ledgers = new Dictionary<string, CustomerLedger>(StringComparer.Ordinal);
-            foreach (var line in population)
-            {
-                if (!ledgers.TryGetValue(line.CustomerId, out var ledger))
-                {
-                    ledgers[line.CustomerId] = ledger = new CustomerLedger();
-                }
-
-                ledger.Apply(line);
-            }
+            var ledgers = Ledgers.Fold(population);
 
             population = [];
             var results = new List<(LatencyRun Baseline, List<LatencyRun> Silo)>();
@@ -234,11 +225,7 @@ public static class EventToFlagBenchmark
         {
             foreach (var group in batch.Lines.GroupBy(l => l.CustomerId))
             {
-                if (!ledgers.TryGetValue(group.Key, out var ledger))
-                {
-                    ledgers[group.Key] = ledger = new CustomerLedger();
-                }
-
+                var ledger = ledgers.For(group.Key);
                 applied += group.Count(ledger.Apply);
                 var asOf = DateOnly.FromDateTime(ledger.LastActivity!.Value);
                 var summary = ledger.ToHistory(group.Key).SummaryBefore(asOf.AddDays(1));

@@ -145,16 +145,7 @@ public static class RetrainBenchmark
         for (var r = 0; r < o.Runs; r++)
         {
             var sw = Stopwatch.StartNew();
-            var ledgers = new Dictionary<string, CustomerLedger>(StringComparer.Ordinal);
-            foreach (var line in lines)
-            {
-                if (!ledgers.TryGetValue(line.CustomerId, out var ledger))
-                {
-                    ledgers[line.CustomerId] = ledger = new CustomerLedger();
-                }
-
-                ledger.Apply(line);
-            }
+            var ledgers = Ledgers.Fold(lines);
 
             var histories = ledgers.Select(kv => kv.Value.ToHistory(kv.Key)).ToArray();
             ledgers = null;

@@ -16,6 +16,8 @@ namespace Insiders.Tests;
 /// <summary>One in-process two-silo cluster (memory storage) shared by the grain tests of a collection.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    private const string MemoryStorage = "memory";
+
     /// <summary>Shared by both silos so tests can read every recorded transition.</summary>
     public static InMemoryTransitionStore Transitions { get; } = new();
 
@@ -31,10 +33,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(InsidersNames.Storage);
+            silo.AddMemoryGrainStorage(MemoryStorage);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(InsidersNames.Storage, (sp, _) => new FaultSwitches.Storage(sp.GetRequiredKeyedService<IGrainStorage>(MemoryStorage)));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
-            silo.Services.AddSingleton<IInsiderTransitionStore>(Transitions);
+            silo.Services.AddSingleton<IInsiderTransitionStore>(new FaultSwitches.Transitions(Transitions));
             silo.Services.AddInsidersGrainServices();
             silo.Services.AddOptions<InsidersOptions>().Configure(o =>
             {

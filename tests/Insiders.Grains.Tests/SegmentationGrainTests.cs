@@ -70,12 +70,13 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.Equal(recorded.Count, recorded.Select(t => (t.CustomerId, t.Sequence)).Distinct().Count());
 
         // Same data, same seeds: the next model has the same segments under the same ids, and nobody flaps.
+        var m1Ids = (await coordinator.GetModel())!.Segments.Select(s => s.Id).Order().ToArray();
         var v2 = await coordinator.Retrain();
         Assert.Equal(v1.Version + 1, v2.Version);
         Assert.Equal(0, v2.Sweep.Entered + v2.Sweep.Left);
-        var m1Ids = (await coordinator.GetModel())!.Segments.Select(s => s.Id).Order().ToArray();
+        var m2Ids = (await coordinator.GetModel())!.Segments.Select(s => s.Id).Order().ToArray();
         Assert.Equal(v1.K, m1Ids.Length);
-        Assert.True(m1Ids.Max() <= v1.K, "segment ids carried over instead of renumbered");
+        Assert.Equal(m1Ids, m2Ids); // carried over, not renumbered
     }
 
     [Fact]
@@ -109,6 +110,84 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.NotNull(status.Why);
         Assert.Equal(status.Why!.Distances.Length, (await coordinator.GetModel())!.Segments.Count);
     }
+
+    [Fact]
+    public async Task Flush_StateWriteFails_TransitionRecordedOnlyOnceTheStateHoldingItIsWritten()
+    {
+        var (grain, customer) = await NewBigSpenderAsync("outbox-write-");
+        FaultSwitches.FailStateWrites(customer, true);
+        try
+        {
+            var report = await grain.Apply(BigSpenderLines(customer, await ModelDateAsync()).AsImmutable());
+            Assert.True(report.IsInsider, "precondition: the big spender enters the Insiders under the current model");
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Flush());
+
+            // The state that decided the entry is not stored: no entry may be recorded that a stored status contradicts.
+            Assert.Empty(await TransitionsOfAsync(customer));
+        }
+        finally
+        {
+            FaultSwitches.FailStateWrites(customer, false);
+        }
+
+        await grain.Flush();
+        var recorded = await TransitionsOfAsync(customer);
+        Assert.Equal((1L, true), (recorded.Single().Sequence, recorded.Single().Entered));
+    }
+
+    [Fact]
+    public async Task Activation_TransitionsStoredWithStateButNotRecorded_NextActivationRecordsThemOnce()
+    {
+        var (grain, customer) = await NewBigSpenderAsync("outbox-record-");
+        FaultSwitches.FailTransitionRecords(customer, true);
+        try
+        {
+            Assert.True((await grain.Apply(BigSpenderLines(customer, await ModelDateAsync()).AsImmutable())).IsInsider);
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Flush()); // state written, recording failed
+            await fixture.Cluster.DeactivateAsync(grain); // its deactivation's flush fails the same way
+            Assert.Empty(await TransitionsOfAsync(customer));
+        }
+        finally
+        {
+            FaultSwitches.FailTransitionRecords(customer, false);
+        }
+
+        // A new activation reads the stored state, which carries the entry, and records it.
+        var status = await grain.GetStatus();
+        Assert.True(status.IsInsider);
+        var recorded = await TransitionsOfAsync(customer);
+        Assert.Equal((1L, true), (recorded.Single().Sequence, recorded.Single().Entered));
+        await grain.Flush();
+        Assert.Single(await TransitionsOfAsync(customer));
+    }
+
+    // A fresh customer id (and a model to classify it against, trained when the collection has none yet).
+    private async Task<(ICustomerGrain Grain, string Customer)> NewBigSpenderAsync(string prefix)
+    {
+        var coordinator = fixture.Grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey);
+        if ((await coordinator.GetModelVersion()).Version == 0)
+        {
+            var pipeline = await fixture.NewPipelineAsync();
+            await pipeline.IngestAsync(Population(seed: 13, customers: 300));
+            await pipeline.CheckpointAsync();
+            Assert.Null((await coordinator.Retrain()).Skipped);
+        }
+
+        var customer = prefix + Guid.NewGuid().ToString("N");
+        return (fixture.Grains.Customer(customer), customer);
+    }
+
+    private async Task<DateOnly> ModelDateAsync() =>
+        (await fixture.Grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).GetModel())!.AsOf;
+
+    // Thirty weekly invoices of 5,000 up to the model's date: far beyond any synthetic customer.
+    private static TransactionLine[] BigSpenderLines(string customer, DateOnly asOf) =>
+        Enumerable.Range(0, 30)
+            .Select(i => Line(1_000 + i, customer, $"B{i}", 500, asOf.ToDateTime(new TimeOnly(10, 0)).AddDays(-7 * i), 10m, $"S{i % 7}"))
+            .ToArray();
+
+    private static async Task<List<InsiderTransition>> TransitionsOfAsync(string customer) =>
+        (await ClusterFixture.Transitions.ReadAsync(0, 1_000_000)).Select(p => p.Transition).Where(t => t.CustomerId == customer).ToList();
 
     private static List<TransactionLine> Population(int seed, int customers)
     {

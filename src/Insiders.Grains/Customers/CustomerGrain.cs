@@ -101,37 +101,61 @@ public sealed class CustomerGrain(
         return Report(history, 0);
     }
 
+    /// <summary>
+    /// Writes the state, then records the transitions it carries (an outbox): a transition is recorded only once a
+    /// stored state contains it, so an activation that dies (or loses a write race) between deciding a transition and
+    /// writing its state leaves no entry or exit behind that the customer's stored status contradicts. Transitions
+    /// written but not yet recorded are recorded by the next flush or the next activation (idempotent by sequence).
+    /// </summary>
     public async Task<Guid> Flush()
     {
-        if (!_dirty)
+        if (!_dirty && S.Pending.Count == 0)
         {
             return _activation;
         }
 
+        if (_dirty)
+        {
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Orleans.Storage.InconsistentStateException)
+            {
+                // Another activation of this customer wrote first (a duplicate activation while membership settled after
+                // a silo failure): this one's state, and the transitions it decided, are stale and dropped. It takes the
+                // stored state and answers with a new activation id, so each pipeline sees a lost activation and
+                // delivers its lines since the checkpoint again; the lines the stored state lacks are applied then (the
+                // rest are known by id) and written with the fresh version.
+                await state.ReadStateAsync();
+                _activation = Guid.NewGuid();
+                _dirty = false;
+                await RecordPendingAsync();
+                return _activation;
+            }
+
+            _dirty = false;
+        }
+
+        await RecordPendingAsync();
+        return _activation;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The previous activation wrote transitions with its state but died before recording them.
+        await RecordPendingAsync();
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    // The stored state may still list transitions recorded here until its next write: recording them again is harmless.
+    private async Task RecordPendingAsync()
+    {
         if (S.Pending.Count > 0)
         {
             await transitions.RecordAsync(S.Pending);
             S.Pending.Clear();
         }
-
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Orleans.Storage.InconsistentStateException)
-        {
-            // Another activation of this customer wrote first (a duplicate activation while membership settled after a
-            // silo failure): this one's state is stale. It takes the stored state and answers with a new activation id,
-            // so each pipeline sees a lost activation and delivers its lines since the checkpoint again; the lines the
-            // stored state lacks are applied then (the rest are known by id) and written with the fresh version.
-            await state.ReadStateAsync();
-            _activation = Guid.NewGuid();
-            _dirty = false;
-            return _activation;
-        }
-
-        _dirty = false;
-        return _activation;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

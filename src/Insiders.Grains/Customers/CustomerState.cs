@@ -31,7 +31,7 @@ public sealed class CustomerState
     [Id(6)]
     public long TransitionCount { get; set; }
 
-    /// <summary>Transitions decided but not yet recorded durably (recorded before the state is written).</summary>
+    /// <summary>Transitions decided but not yet recorded: written with the state first, then recorded (an outbox).</summary>
     [Id(7)]
     public List<InsiderTransition> Pending { get; set; } = [];
 

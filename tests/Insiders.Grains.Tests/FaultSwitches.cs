@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Insiders.Customers;
+using Insiders.Infrastructure;
+using Orleans.Storage;
+
+namespace Insiders.Tests;
+
+/// <summary>
+/// Failures the grain tests switch on for one customer at a time: its grain-state writes, or the recording of its
+/// transitions. Everything else passes through to the fixture's memory storage and transition store.
+/// </summary>
+public static class FaultSwitches
+{
+    private static readonly ConcurrentDictionary<string, bool> s_failWrites = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, bool> s_failRecords = new(StringComparer.Ordinal);
+
+    public static void FailStateWrites(string customerId, bool fail) => Set(s_failWrites, customerId, fail);
+
+    public static void FailTransitionRecords(string customerId, bool fail) => Set(s_failRecords, customerId, fail);
+
+    private static void Set(ConcurrentDictionary<string, bool> switches, string customerId, bool fail)
+    {
+        if (fail)
+        {
+            switches[customerId] = true;
+        }
+        else
+        {
+            switches.TryRemove(customerId, out _);
+        }
+    }
+
+    /// <summary>Grain storage that throws on writes of switched customers' grains.</summary>
+    public sealed class Storage(IGrainStorage inner) : IGrainStorage
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            var key = grainId.Key.ToString();
+            return s_failWrites.Keys.Any(id => key.Contains(id, StringComparison.Ordinal))
+                ? throw new IOException($"injected state-write failure for {key}")
+                : inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ClearStateAsync(stateName, grainId, grainState);
+    }
+
+    /// <summary>Transition store that throws when a batch holds a switched customer's transition.</summary>
+    public sealed class Transitions(IInsiderTransitionStore inner) : IInsiderTransitionStore
+    {
+        public Task RecordAsync(IReadOnlyList<InsiderTransition> transitions, CancellationToken cancellationToken = default) =>
+            transitions.Any(t => s_failRecords.ContainsKey(t.CustomerId))
+                ? throw new IOException("injected transition-store failure")
+                : inner.RecordAsync(transitions, cancellationToken);
+
+        public Task<IReadOnlyList<(long Cursor, InsiderTransition Transition)>> ReadAsync(long afterCursor, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(afterCursor, limit, cancellationToken);
+    }
+}

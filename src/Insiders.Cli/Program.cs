@@ -39,7 +39,7 @@ catch (UsageException e)
     Console.Error.WriteLine(Usage);
     return 2;
 }
-catch (InvalidDataException e)
+catch (Exception e) when (e is InvalidDataException or Insiders.Storage.DataDirectoryInUseException)
 {
     Console.Error.WriteLine($"insiders: {e.Message}");
     return 1;

@@ -126,7 +126,7 @@ public static class InsidersSiloBuilderExtensions
             o.Invariant = "System.Data.SQLite"; // Orleans maps this invariant to Microsoft.Data.Sqlite
             o.DataSource = database.DataSource;
         });
-        silo.Services.AddSingleton(database);
+        silo.Services.AddSingleton(_ => database); // created by a factory: the host disposes it (and so unlocks the directory)
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();
         silo.Services.AddInsidersGrainServices();

@@ -152,7 +152,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
 
         // Acknowledged (journaled) but the process died before any grain saw them.
         await journal.AppendAsync("S127.0.0.1:1:1", lines); // a previous life of the silo
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        database.Dispose(); // that life ends: the data directory is free again
 
         using var host = InsidersHost.Build(new Dictionary<string, string?> { ["Insiders:DataDirectory"] = DataDir, ["Insiders:RetrainPeriod"] = "00:00:00" });
         await host.StartAsync();

@@ -3,17 +3,26 @@ using Microsoft.Data.Sqlite;
 
 namespace Insiders.Storage;
 
-/// <summary>The embedded database: one SQLite file in the data directory, schema applied (idempotently) on open.</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// The embedded database: one SQLite file in the data directory, schema applied (idempotently) on open. The embedded
+/// store is one silo: the directory is locked (an exclusive lock on <see cref="LockFileName"/>, released by
+/// <see cref="Dispose"/> or when the process ends, however it ends) so that a second process on it fails at once
+/// instead of running a second cluster over the same grains.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
 {
     public const string FileName = "insiders.db";
 
+    public const string LockFileName = "insiders.lock";
+
+    private readonly FileStream _lock;
     private DbDataSource? _dataSource;
 
-    private SqliteDatabase(string dataDirectory, string connectionString)
+    private SqliteDatabase(string dataDirectory, string connectionString, FileStream directoryLock)
     {
         DataDirectory = dataDirectory;
         ConnectionString = connectionString;
+        _lock = directoryLock;
     }
 
     public string DataDirectory { get; }
@@ -35,17 +44,53 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
-        var db = new SqliteDatabase(full, connectionString);
-        using var connection = db.OpenConnection();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        foreach (var script in SchemaScripts())
+        var db = new SqliteDatabase(full, connectionString, Lock(full));
+        try
         {
-            using var tx = connection.BeginTransaction();
-            Execute(connection, script, tx);
-            tx.Commit();
+            using var connection = db.OpenConnection();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            foreach (var script in SchemaScripts())
+            {
+                using var tx = connection.BeginTransaction();
+                Execute(connection, script, tx);
+                tx.Commit();
+            }
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
         }
 
         return db;
+    }
+
+    /// <summary>Releases the data directory (connections still pooled are closed).</summary>
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _lock.Dispose();
+    }
+
+    // FileShare.None is an exclusive advisory lock (flock) on Unix and a sharing lock on Windows. The holder's pid goes
+    // to a file beside it (the lock file itself cannot be read by anyone else) for the next one's error message.
+    private static FileStream Lock(string directory)
+    {
+        var pidFile = Path.Combine(directory, "insiders.pid");
+        try
+        {
+            var stream = new FileStream(Path.Combine(directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return stream;
+        }
+        catch (IOException e)
+        {
+            var holder = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "";
+            throw new DataDirectoryInUseException(
+                $"The data directory {directory} is in use by another Insiders process{(holder.Length > 0 ? $" (pid {holder})" : "")}: " +
+                "the embedded store is one silo. Stop that process, or give this one another --data-dir / Insiders:DataDirectory " +
+                "(several silos share data through Insiders:Storage=Postgres).", e);
+        }
     }
 
     /// <summary>An open connection. WAL with synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash or power loss can lose the last commits.</summary>
@@ -75,3 +120,6 @@ public sealed class SqliteDatabase
         }
     }
 }
+
+/// <summary>Another process holds the embedded data directory.</summary>
+public sealed class DataDirectoryInUseException(string message, Exception inner) : InvalidOperationException(message, inner);

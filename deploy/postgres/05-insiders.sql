@@ -26,6 +26,15 @@ CREATE TABLE IF NOT EXISTS insiders_checkpoints
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- The body each Idempotency-Key of POST /api/transactions was first used with: a key sent again with another body is
+-- refused (its lines would otherwise be taken for duplicates of the first body's lines).
+CREATE TABLE IF NOT EXISTS insiders_idempotency_keys
+(
+    idempotency_key text        NOT NULL PRIMARY KEY,
+    body_sha256     text        NOT NULL,
+    first_seen      timestamptz NOT NULL DEFAULT now()
+);
+
 -- Transactions received, one row per line identity (a re-delivered line is stored once), expanded from the journal
 -- shortly after acknowledgment by a background projector.
 CREATE TABLE IF NOT EXISTS insiders_transactions

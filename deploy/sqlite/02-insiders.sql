@@ -24,6 +24,15 @@ CREATE TABLE IF NOT EXISTS insiders_checkpoints
     updated_at TEXT    NOT NULL
 );
 
+-- The body each Idempotency-Key of POST /api/transactions was first used with (a key sent again with another body is
+-- refused: its lines would otherwise be taken for duplicates of the first body's lines).
+CREATE TABLE IF NOT EXISTS insiders_idempotency_keys
+(
+    idempotency_key TEXT NOT NULL PRIMARY KEY,
+    body_sha256     TEXT NOT NULL,
+    first_seen      TEXT NOT NULL
+);
+
 -- Insider entries (entered = 1) and exits (entered = 0); (customer_id, sequence) makes recording idempotent.
 CREATE TABLE IF NOT EXISTS insiders_transitions
 (

@@ -129,6 +129,7 @@ public static class InsidersSiloBuilderExtensions
         silo.Services.AddSingleton(_ => database); // created by a factory: the host disposes it (and so unlocks the directory)
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();
+        silo.Services.AddSingleton<IIdempotencyKeys, SqliteIdempotencyKeys>();
         silo.Services.AddInsidersGrainServices();
         return silo;
     }
@@ -165,6 +166,7 @@ public static class InsidersSiloBuilderExtensions
         silo.Services.AddSingleton(dataSource);
         silo.Services.AddSingleton<ITransactionJournal, PostgresTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, PostgresTransitionStore>();
+        silo.Services.AddSingleton<IIdempotencyKeys, PostgresIdempotencyKeys>();
         silo.Services.AddSingleton<IReadModelStore, PostgresReadModelStore>();
         silo.Services.AddSingleton<TransactionProjector>();
         silo.Services.AddHostedService(sp => sp.GetRequiredService<TransactionProjector>());

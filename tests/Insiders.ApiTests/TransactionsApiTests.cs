@@ -123,6 +123,34 @@ public sealed class TransactionsApiTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task PostTransactions_IdempotencyKeyReusedWithDifferentLines_422NothingIngested_OriginalStillDuplicates()
+    {
+        var customer = ApiFixture.NewCustomerId();
+        var key = "reused-" + customer;
+        var original = ApiFixture.Csv($"630101,85123A,x,2,2011-01-16 10:00:00,3.00,{customer},United Kingdom");
+        // Same key, other lines: without the check, line 2 would share the original line 2's identity and be dropped.
+        var other = ApiFixture.Csv($"630102,22423,y,5,2011-01-20 10:00:00,12.75,{customer},United Kingdom");
+        // The original lines again, formatted differently (price "3", another description): the same lines.
+        var sameLines = ApiFixture.Csv($"630101,85123A,\"other, text\",2,2011-01-16 10:00:00,3,{customer},United Kingdom");
+
+        using var first = await api.PostCsvAsync(original, InsidersHostFactory.IngestKey, key);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var reused = await api.PostCsvAsync(other, InsidersHostFactory.IngestKey, key);
+        var problem = await ApiFixture.AssertProblemAsync(reused, 422);
+        Assert.Contains($"Idempotency-Key '{key}' was first used with different lines", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var again = await api.PostCsvAsync(sameLines, InsidersHostFactory.IngestKey, key);
+        var b = (await again.Content.ReadFromJsonAsync<IngestResponse>(ApiFixture.Json, TestContext.Current.CancellationToken))!;
+        Assert.Equal((0, 1), (b.Accepted, b.Duplicates));
+
+        // Only the original line counts; the refused one can go under a key of its own.
+        var status = await api.GetAsync<CustomerDto>($"/api/customers/{customer}");
+        Assert.Equal((1, 2 * 3.00m), (status.Lines, status.Features!.GrossRevenue));
+        using var ownKey = await api.PostCsvAsync(other, InsidersHostFactory.IngestKey, key + "-2");
+        Assert.Equal(HttpStatusCode.OK, ownKey.StatusCode);
+        Assert.Equal(2, (await api.GetAsync<CustomerDto>($"/api/customers/{customer}")).Lines);
+    }
+
+    [Fact]
     public async Task PostTransactions_MalformedJson_400ProblemDetails()
     {
         using var response = await api.PostJsonAsync("""[{"InvoiceNo": "1", """, InsidersHostFactory.IngestKey);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,7 +14,25 @@ namespace Insiders.Silo.Api;
 internal sealed record PostFailure(int Status, string Title, string Detail);
 
 /// <summary>A transactions body read through <see cref="OnlineRetailReader"/>: accepted lines and every rejection.</summary>
-internal sealed record PostedLines(string Source, bool IsJson, IReadOnlyList<TransactionLine> Lines, IngestSummary Summary, IReadOnlyList<LineRejection> Errors);
+internal sealed record PostedLines(string Source, bool IsJson, IReadOnlyList<TransactionLine> Lines, IngestSummary Summary, IReadOnlyList<LineRejection> Errors, string? IdempotencyKey)
+{
+    /// <summary>
+    /// SHA-256 over what this post would ingest: the number of lines and each accepted line's identity and fields. The
+    /// same lines sent as CSV or as JSON (or with other spacing, quoting, number formats or descriptions) have the same
+    /// fingerprint; any difference in what would be ingested changes it.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder().Append(Summary.Total).Append('\n');
+        foreach (var l in Lines)
+        {
+            text.Append(c, $"{l.LineId}|{l.InvoiceNo}|{l.StockCode}|{l.Quantity}|{l.InvoiceDate.Ticks}|{l.UnitPrice.ToString("0.############################", c)}|{l.CustomerId}|{l.Country}\n");
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
 
 /// <summary>
 /// Reads a <c>POST /api/transactions</c> body — CSV in the Online Retail format with its header, or a JSON array of
@@ -142,7 +161,7 @@ internal static class TransactionPost
             return (null, BadRequest(e.Message));
         }
 
-        return (new PostedLines(source, isJson.Value, lines, summary, errors), null);
+        return (new PostedLines(source, isJson.Value, lines, summary, errors, key.Length > 0 ? key : null), null);
     }
 
     private static PostFailure TooLarge(long limit) =>

@@ -21,6 +21,7 @@ internal static class TransactionsApi
                 "Every line is validated with the CLI's reader and cleaning rules; rejected lines are counted by reason and listed " +
                 "with their line number (CSV) or item index (JSON) while the good lines are kept. Line identity is the source " +
                 "(Idempotency-Key header, or else the SHA-256 of the body) plus the line number, so re-posting is a no-op (duplicates). " +
+                "A key sent again with different lines is refused (422): they would otherwise be taken for duplicates. " +
                 "Needs an API key with role 'ingest'. Content-Encoding: gzip is accepted.")
             .Accepts<TransactionLineJson[]>("application/json", "text/csv")
             .Produces<IngestResponse>()
@@ -29,13 +30,14 @@ internal static class TransactionsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(ApiRoles.IngestPolicy);
         return routes;
     }
 
     private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> PostAsync(
-        HttpRequest request, IngestionPipeline pipeline, CustomerDirectory directory, InsidersMetrics metrics, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, IngestionPipeline pipeline, IIdempotencyKeys keys, CustomerDirectory directory, InsidersMetrics metrics, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         var arrivedAt = Stopwatch.GetTimestamp(); // the lines' arrival, for the event-to-flag latency
         var (posted, failure) = await TransactionPost.ReadAsync(request, options.Value, cancellationToken);
@@ -45,10 +47,18 @@ internal static class TransactionsApi
         }
 
         var p = posted!;
-        metrics.LinesRejected(p.Summary);
         IngestResult result;
         try
         {
+            if (p.IdempotencyKey is { } key && p.Fingerprint() is var fingerprint && await keys.ClaimAsync(key, fingerprint, cancellationToken) != fingerprint)
+            {
+                return TypedResults.Problem(
+                    $"Idempotency-Key '{key}' was first used with different lines. Nothing was ingested: a key names its lines " +
+                    "(key + line number), so new lines need a new key; sending the original lines again is fine.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused with different lines");
+            }
+
+            metrics.LinesRejected(p.Summary);
             result = p.Lines.Count == 0 ? new IngestResult(0, 0, 0) : await pipeline.IngestAsync(p.Lines, arrivedAt, cancellationToken);
         }
         catch (StorageUnavailableException e)

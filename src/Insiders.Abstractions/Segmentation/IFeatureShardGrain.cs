@@ -16,8 +16,12 @@ public interface IFeatureShardGrain : IGrainWithIntegerKey
     [Alias("report")]
     Task<Guid> Report(Immutable<CustomerReport[]> reports);
 
-    [Alias("snapshot")]
-    Task<Immutable<CustomerHistory[]>> Snapshot();
+    /// <summary>
+    /// The feature rows at <paramref name="asOf"/> of the customers held who have a purchase on or before that day (the
+    /// coordinator's snapshot: each shard computes its own rows, so the shards do it in parallel and send compact rows).
+    /// </summary>
+    [Alias("features")]
+    Task<Immutable<CustomerFeatures[]>> Features(DateOnly asOf);
 
     /// <summary>Current status of every customer held (for exports and lists).</summary>
     [Alias("statuses")]

@@ -27,7 +27,11 @@ public interface IFeatureShardGrain : IGrainWithIntegerKey
     [Alias("statuses")]
     Task<Immutable<CustomerReport[]>> Reports();
 
-    /// <summary>Bulk reclassification: the customers whose status the model changes are asked to reclassify themselves.</summary>
+    /// <summary>
+    /// Bulk reclassification: the customers whose Insider flag the model flips are asked to reclassify themselves (and
+    /// record the entry or exit); a customer whose segment alone changes is relabelled in the shard, keeping its flag,
+    /// and its grain reclassifies lazily.
+    /// </summary>
     [Alias("sweep")]
     Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf);
 

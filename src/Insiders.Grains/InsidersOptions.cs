@@ -38,6 +38,14 @@ public sealed class InsidersOptions
     /// </summary>
     public int MaxUncheckpointedLines { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// A customer grain written while idle at least this long (no event or lookup since: a checkpoint after a bulk load,
+    /// or a retrain's sweep reaching a silent customer) deactivates right after the write, so a million customers loaded
+    /// once do not all stay in memory. Customers in use are written at every checkpoint and stay active (Orleans'
+    /// idle collection still applies). Zero or negative: never.
+    /// </summary>
+    public TimeSpan CustomerIdleDeactivation { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long delivery of a journaled batch is retried while silos fail and the cluster settles.</summary>
     public TimeSpan DeliveryRetryTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -161,6 +161,60 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.Single(await TransitionsOfAsync(customer));
     }
 
+    [Fact]
+    public async Task Retrain_SweepCallsOnlyFlips_RelabelledCustomersGetTheShardsSegmentOnLookup()
+    {
+        var pipeline = await fixture.NewPipelineAsync();
+        await pipeline.IngestAsync(Population(seed: 13, customers: 300));
+        await pipeline.CheckpointAsync();
+        var coordinator = fixture.Grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey);
+
+        var result = await coordinator.Retrain();
+
+        // Only customers whose Insider flag flipped were called, each recording its entry or exit.
+        Assert.Null(result.Skipped);
+        Assert.Equal(result.Sweep.Entered + result.Sweep.Left, result.Sweep.Called);
+        Assert.InRange(result.Sweep.Called, 0, result.Sweep.Reclassified);
+
+        // The others were relabelled in their shard; each grain, looked up, classifies itself lazily to the same
+        // segment and flag (features at the model's date, from the same flag), without recording any transition.
+        var model = (await coordinator.GetModel())!;
+        var reports = (await fixture.Grains.AllReportsAsync(4)).Where(r => r.ModelVersion == model.Version && r.SegmentId is not null).ToList();
+        var transitionsBefore = (await ClusterFixture.Transitions.ReadAsync(0, 1_000_000)).Count;
+        foreach (var report in reports.Where(r => r.IsInsider != true).Take(40))
+        {
+            var status = await fixture.Grains.Customer(report.History.CustomerId).GetStatus();
+            Assert.Equal(report.SegmentId, status.SegmentId);
+            Assert.False(status.IsInsider);
+            Assert.Equal(model.Version, status.ModelVersion);
+        }
+
+        await pipeline.CheckpointAsync();
+        Assert.Equal(transitionsBefore, (await ClusterFixture.Transitions.ReadAsync(0, 1_000_000)).Count);
+    }
+
+    [Fact]
+    public async Task Flush_OfACustomerNotUsedByThisActivation_DeactivatesIt_StateKept()
+    {
+        var customer = "idle-" + Guid.NewGuid().ToString("N");
+        var grain = fixture.Grains.Customer(customer);
+        var used = (await grain.Apply(new[] { Line(20, customer, "I1", 2, new DateTime(2011, 2, 1, 9, 0, 0)) }.AsImmutable())).Activation;
+
+        // Just used: written, and it stays in memory.
+        Assert.Equal(used, await grain.Flush());
+        Assert.Equal(used, await grain.Flush());
+
+        // Activated by a flush alone (as a checkpoint or a sweep reaches a silent customer): written, then it leaves.
+        await fixture.Cluster.DeactivateAsync(grain);
+        var flushed = await grain.Flush();
+        Assert.NotEqual(used, flushed);
+        Assert.NotEqual(flushed, await grain.Flush());
+
+        var status = await grain.GetStatus();
+        Assert.Equal(1, status.Lines);
+        Assert.Equal(4m, status.Features!.GrossRevenue);
+    }
+
     // A fresh customer id (and a model to classify it against, trained when the collection has none yet).
     private async Task<(ICustomerGrain Grain, string Customer)> NewBigSpenderAsync(string prefix)
     {

@@ -16,14 +16,22 @@ public interface IFeatureShardGrain : IGrainWithIntegerKey
     [Alias("report")]
     Task<Guid> Report(Immutable<CustomerReport[]> reports);
 
-    [Alias("snapshot")]
-    Task<Immutable<CustomerHistory[]>> Snapshot();
+    /// <summary>
+    /// The feature rows at <paramref name="asOf"/> of the customers held who have a purchase on or before that day (the
+    /// coordinator's snapshot: each shard computes its own rows, so the shards do it in parallel and send compact rows).
+    /// </summary>
+    [Alias("features")]
+    Task<Immutable<CustomerFeatures[]>> Features(DateOnly asOf);
 
     /// <summary>Current status of every customer held (for exports and lists).</summary>
     [Alias("statuses")]
     Task<Immutable<CustomerReport[]>> Reports();
 
-    /// <summary>Bulk reclassification: the customers whose status the model changes are asked to reclassify themselves.</summary>
+    /// <summary>
+    /// Bulk reclassification: the customers whose Insider flag the model flips are asked to reclassify themselves (and
+    /// record the entry or exit); a customer whose segment alone changes is relabelled in the shard, keeping its flag,
+    /// and its grain reclassifies lazily.
+    /// </summary>
     [Alias("sweep")]
     Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf);
 

@@ -206,12 +206,16 @@ public sealed record CustomerValueModel(double R, double Alpha, double A, double
             throw new ArgumentException("No customers to fit the value model on.", nameof(rows));
         }
 
-        var all = rows.Select(Rfm.Of).ToArray();
-        if (all.Length > sample)
+        Rfm[] all;
+        if (rows.Count > sample)
         {
-            var idx = Enumerable.Range(0, all.Length).ToArray();
+            var idx = Enumerable.Range(0, rows.Count).ToArray();
             new Random(seed).Shuffle(idx);
-            all = idx[..sample].Select(i => all[i]).ToArray();
+            all = idx[..sample].Select(i => Rfm.Of(rows[i])).ToArray();
+        }
+        else
+        {
+            all = rows.Select(Rfm.Of).ToArray();
         }
 
         var groups = Group(all);

@@ -5,8 +5,9 @@ using Microsoft.ML.Trainers;
 namespace Insiders.Clustering;
 
 /// <summary>
-/// k-means with Microsoft.ML (k-means++ initialisation, one thread, seeded): several restarts, the one with the lowest
-/// inertia (sum of squared distances to the nearest centre) wins. ML.NET has no n_init, so the restarts are ours.
+/// k-means with Microsoft.ML (k-means++ initialisation, one thread per fit, seeded): several restarts, run in parallel,
+/// the one with the lowest inertia (sum of squared distances to the nearest centre) wins. ML.NET has no n_init, so the
+/// restarts are ours.
 /// </summary>
 public static class KMeansFitter
 {
@@ -25,54 +26,68 @@ public static class KMeansFitter
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{points.Length} (the number of points).");
         }
 
-        var dims = points[0].Length;
-        var schema = SchemaDefinition.Create(typeof(Point));
-        schema[nameof(Point.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dims);
-        Result? best = null;
-        for (var r = 0; r < Math.Max(1, restarts); r++)
+        // Restarts are independent (each its own seeded context): they run in parallel, and the lowest inertia wins
+        // with ties to the earlier restart, as if they had run one after the other.
+        var results = new Result[Math.Max(1, restarts)];
+        Parallel.For(0, results.Length, r => results[r] = FitOnce(points, k, seed + r));
+        var best = results[0];
+        foreach (var result in results.Skip(1))
         {
-            var ml = new MLContext(seed + r);
-            var data = ml.Data.LoadFromEnumerable(points.Select(p => new Point { Features = p }), schema);
-            var trainer = ml.Clustering.Trainers.KMeans(new KMeansTrainer.Options
+            if (result.Inertia < best.Inertia)
             {
-                FeatureColumnName = nameof(Point.Features),
-                NumberOfClusters = k,
-                InitializationAlgorithm = KMeansTrainer.InitializationAlgorithm.KMeansPlusPlus,
-                NumberOfThreads = 1,
-                OptimizationTolerance = 1e-6f,
-                MaximumNumberOfIterations = 300,
-            });
-            var model = trainer.Fit(data);
-            VBuffer<float>[] buffers = [];
-            model.Model.GetClusterCentroids(ref buffers, out var count);
-            var centroids = new float[count][];
-            for (var c = 0; c < count; c++)
-            {
-                centroids[c] = buffers[c].DenseValues().ToArray();
-            }
-
-            var (labels, inertia) = Assign(points, centroids);
-            if (best is null || inertia < best.Inertia)
-            {
-                best = new Result(centroids, labels, inertia);
+                best = result;
             }
         }
 
-        return best!;
+        return best;
     }
 
-    /// <summary>Nearest-centre labels and the inertia.</summary>
-    public static (int[] Labels, double Inertia) Assign(float[][] points, float[][] centroids)
+    private static Result FitOnce(float[][] points, int k, int seed)
     {
-        var labels = new int[points.Length];
-        double inertia = 0;
-        for (var i = 0; i < points.Length; i++)
+        var schema = SchemaDefinition.Create(typeof(Point));
+        schema[nameof(Point.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, points[0].Length);
+        var ml = new MLContext(seed);
+        var data = ml.Data.LoadFromEnumerable(points.Select(p => new Point { Features = p }), schema);
+        var trainer = ml.Clustering.Trainers.KMeans(new KMeansTrainer.Options
         {
-            var (label, d2) = Nearest(points[i], centroids);
-            labels[i] = label;
-            inertia += d2;
+            FeatureColumnName = nameof(Point.Features),
+            NumberOfClusters = k,
+            InitializationAlgorithm = KMeansTrainer.InitializationAlgorithm.KMeansPlusPlus,
+            NumberOfThreads = 1,
+            OptimizationTolerance = 1e-6f,
+            MaximumNumberOfIterations = 300,
+        });
+        var model = trainer.Fit(data);
+        VBuffer<float>[] buffers = [];
+        model.Model.GetClusterCentroids(ref buffers, out var count);
+        var centroids = new float[count][];
+        for (var c = 0; c < count; c++)
+        {
+            centroids[c] = buffers[c].DenseValues().ToArray();
         }
 
+        var (labels, inertia) = Assign(points, centroids);
+        return new Result(centroids, labels, inertia);
+    }
+
+    /// <summary>Nearest-centre labels and the inertia (rows in parallel; the same result on any number of cores).</summary>
+    public static (int[] Labels, double Inertia) Assign(float[][] points, float[][] centroids)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        ArgumentNullException.ThrowIfNull(centroids);
+        var labels = new int[points.Length];
+        var inertia = RowRanges.Sum(points.Length, (start, end) =>
+        {
+            double sum = 0;
+            for (var i = start; i < end; i++)
+            {
+                var (label, d2) = Nearest(points[i], centroids);
+                labels[i] = label;
+                sum += d2;
+            }
+
+            return sum;
+        });
         return (labels, inertia);
     }
 

@@ -14,7 +14,22 @@ public sealed class SegmentTrainer(SegmentationOptions options)
     public SegmentModel Train(IReadOnlyCollection<CustomerHistory> histories, DateOnly asOf, long version, DateTimeOffset trainedAt, SegmentModel? previous = null)
     {
         ArgumentNullException.ThrowIfNull(histories);
-        var rows = FeatureRows(histories, asOf);
+        return TrainSorted(FeatureRows(histories, asOf), asOf, version, trainedAt, previous);
+    }
+
+    /// <summary>
+    /// As <see cref="Train(IReadOnlyCollection{CustomerHistory}, DateOnly, long, DateTimeOffset, SegmentModel?)"/>, from
+    /// the feature rows at <paramref name="asOf"/> of the customers with purchases (in any order: they are sorted by
+    /// customer id first, so the model does not depend on the order they arrived in).
+    /// </summary>
+    public SegmentModel Train(IReadOnlyList<CustomerFeatures> features, DateOnly asOf, long version, DateTimeOffset trainedAt, SegmentModel? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return TrainSorted(SortedById(features), asOf, version, trainedAt, previous);
+    }
+
+    private SegmentModel TrainSorted(List<CustomerFeatures> rows, DateOnly asOf, long version, DateTimeOffset trainedAt, SegmentModel? previous)
+    {
         if (rows.Count < _options.MinCustomersToTrain)
         {
             throw new InvalidOperationException(
@@ -42,55 +57,77 @@ public sealed class SegmentTrainer(SegmentationOptions options)
             null);
     }
 
-    /// <summary>Feature rows at <paramref name="asOf"/> of every customer with a purchase on or before that day.</summary>
+    /// <summary>Feature rows at <paramref name="asOf"/> of every customer with a purchase on or before that day, sorted by customer id.</summary>
     public static List<CustomerFeatures> FeatureRows(IEnumerable<CustomerHistory> histories, DateOnly asOf)
     {
+        ArgumentNullException.ThrowIfNull(histories);
+        var all = histories as IReadOnlyList<CustomerHistory> ?? histories.ToArray();
         var cut = asOf.AddDays(1);
-        var rows = new List<CustomerFeatures>();
-        foreach (var h in histories)
+        var rows = new CustomerFeatures?[all.Count];
+        RowRanges.For(all.Count, (start, end) =>
         {
-            var summary = h.SummaryBefore(cut);
-            if (summary.HasPurchases)
+            for (var i = start; i < end; i++)
             {
-                rows.Add(summary.FeaturesAt(asOf));
+                var summary = all[i].SummaryBefore(cut);
+                rows[i] = summary.HasPurchases ? summary.FeaturesAt(asOf) : null;
             }
-        }
+        });
 
-        // A stable order makes sampling and seeding reproducible whatever order the shards answered in.
-        rows.Sort(static (a, b) => string.CompareOrdinal(a.CustomerId, b.CustomerId));
-        return rows;
+        return SortedById(rows.OfType<CustomerFeatures>().ToArray());
     }
 
-    private sealed record FitResult(FeatureSpace Space, float[][] Points, float[][] Centroids, int[] Labels, double Silhouette, Dictionary<int, double> SilhouetteByK);
+    // A stable order makes sampling and seeding reproducible whatever order the shards answered in.
+    private static List<CustomerFeatures> SortedById(IReadOnlyList<CustomerFeatures> rows)
+    {
+        var sorted = rows.ToArray();
+        var ids = Array.ConvertAll(sorted, r => r.CustomerId);
+        Array.Sort(ids, sorted, StringComparer.Ordinal);
+        return [.. sorted];
+    }
+
+    private sealed record FitResult(FeatureSpace Space, double[]? ExpectedValues, float[][] Centroids, int[] Labels, double Silhouette, Dictionary<int, double> SilhouetteByK);
 
     private FitResult Fit(List<CustomerFeatures> rows)
     {
         var value = NeedsValueModel(_options)
             ? CustomerValueModel.Fit(rows, _options.ValueHorizonDays, _options.ValueFitSample, _options.Seed)
             : null;
-        var space = FeatureSpace.Fit(rows, _options.Features, value);
-        var points = rows.Select(space.Transform).ToArray();
+        var population = FeatureSpace.FitAndTransform(rows, _options.Features, value);
+        var points = population.Points;
         var sample = Sample(points, _options.FitSample, _options.Seed);
+        var (minK, maxK) = _options.ClusterRange(rows.Count);
+        maxK = Math.Min(maxK, sample.Length - 1);
+        var ks = new List<int>();
+        for (var k = minK; k <= maxK; k += _options.ClusterStep)
+        {
+            ks.Add(k);
+        }
+
+        // Every K is fitted and scored independently (own seeds): in parallel, then compared in K order as before.
+        var fits = new (KMeansFitter.Result Result, double Score)[ks.Count];
+        Parallel.For(0, ks.Count, i =>
+        {
+            var k = ks[i];
+            var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));
+            fits[i] = (result, Silhouette.Compute(sample, result.Labels, k, _options.SilhouetteSample, _options.Seed));
+        });
+
         var byK = new Dictionary<int, double>();
         KMeansFitter.Result? best = null;
         var bestScore = double.NegativeInfinity;
-        var (minK, maxK) = _options.ClusterRange(rows.Count);
-        maxK = Math.Min(maxK, sample.Length - 1);
-        for (var k = minK; k <= maxK; k += _options.ClusterStep)
+        for (var i = 0; i < ks.Count; i++)
         {
-            var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));
-            var score = Silhouette.Compute(sample, result.Labels, k, _options.SilhouetteSample, _options.Seed);
-            byK[k] = score;
-            if (score > bestScore)
+            byK[ks[i]] = fits[i].Score;
+            if (fits[i].Score > bestScore)
             {
-                bestScore = score;
-                best = result;
+                bestScore = fits[i].Score;
+                best = fits[i].Result;
             }
         }
 
         best ??= KMeansFitter.Fit(sample, Math.Max(2, Math.Min(minK, sample.Length)), _options.Restarts, _options.Seed);
         var (labels, _) = KMeansFitter.Assign(points, best.Centroids);
-        return new FitResult(space, points, best.Centroids, labels, double.IsFinite(bestScore) ? bestScore : 0, byK);
+        return new FitResult(population.Space, population.ExpectedValues, best.Centroids, labels, double.IsFinite(bestScore) ? bestScore : 0, byK);
     }
 
     private static float[][] Sample(float[][] points, int max, int seed)
@@ -136,7 +173,8 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         ArgumentNullException.ThrowIfNull(values);
         var n = values.Count;
         var order = Enumerable.Range(0, n).ToArray();
-        Array.Sort(order, (a, b) => values[a].CompareTo(values[b]));
+        // Ties share their mid-rank, so the (unstable) order among equal values does not matter.
+        Array.Sort(values.ToArray(), order);
         var ranks = new double[n];
         for (var i = 0; i < n;)
         {
@@ -168,9 +206,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
         var perCustomer = _options.InsiderRanking switch
         {
             InsiderRanking.MeanGrossRevenue => rows.Select(r => (double)r.GrossRevenue).ToArray(),
-            _ => ValueAndRevenueRankScores(
-                rows.Select(r => (double)r.GrossRevenue).ToArray(),
-                rows.Select(r => fit.Space.Value!.ExpectedValue(r)).ToArray()),
+            _ => ValueAndRevenueRankScores(rows.Select(r => (double)r.GrossRevenue).ToArray(), fit.ExpectedValues!),
         };
         for (var i = 0; i < rows.Count; i++)
         {

@@ -3,6 +3,7 @@ using Insiders.Features;
 using Insiders.Infrastructure;
 using Insiders.Segmentation;
 using Insiders.Transactions;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Insiders.Customers;
@@ -10,17 +11,22 @@ namespace Insiders.Customers;
 /// <summary>
 /// One customer. Applies its lines (idempotent by line id, any order), classifies itself against the newest model
 /// (on each event, on lookup, or when a sweep asks), and records each Insider entry or exit once.
-/// State is written behind: on <see cref="Flush"/> (the ingestion checkpoint) and on deactivation.
+/// State is written behind: on <see cref="Flush"/> (the ingestion checkpoint) and on deactivation. A customer written
+/// while idle (<see cref="InsidersOptions.CustomerIdleDeactivation"/>) deactivates after the write.
 /// </summary>
 public sealed class CustomerGrain(
     [PersistentState("customer", InsidersNames.Storage)] IPersistentState<CustomerState> state,
     ModelCache models,
     IInsiderTransitionStore transitions,
     InsiderFeed feed,
+    IOptions<InsidersOptions> options,
     TimeProvider time) : Grain, ICustomerGrain
 {
     private Guid _activation = Guid.NewGuid();
     private bool _dirty;
+
+    // When this activation last served an event or a lookup; null: never (activated by a sweep or a checkpoint).
+    private long? _lastUsed;
 
     private string Id => CustomerGrainKeys.CustomerIdOf(this.GetPrimaryKeyString());
 
@@ -28,6 +34,7 @@ public sealed class CustomerGrain(
 
     public async Task<CustomerReport> Apply(Immutable<TransactionLine[]> lines)
     {
+        _lastUsed = time.GetTimestamp();
         var applied = 0;
         foreach (var line in lines.Value)
         {
@@ -54,6 +61,7 @@ public sealed class CustomerGrain(
 
     public async Task<CustomerStatus> GetStatus()
     {
+        _lastUsed = time.GetTimestamp();
         var history = S.Ledger.ToHistory(Id);
         var model = await CurrentModelAsync();
         Assignment? why = null;
@@ -109,11 +117,18 @@ public sealed class CustomerGrain(
     /// </summary>
     public async Task<Guid> Flush()
     {
-        if (!_dirty && S.Pending.Count == 0)
+        if (await WriteAsync())
         {
-            return _activation;
+            DeactivateIfIdle();
         }
 
+        return _activation;
+    }
+
+    // Writes the state if it changed, then records the pending transitions; false when this activation's state turned
+    // out stale (it then holds the stored state under a new activation id).
+    private async Task<bool> WriteAsync()
+    {
         if (_dirty)
         {
             try
@@ -131,14 +146,14 @@ public sealed class CustomerGrain(
                 _activation = Guid.NewGuid();
                 _dirty = false;
                 await RecordPendingAsync();
-                return _activation;
+                return false;
             }
 
             _dirty = false;
         }
 
         await RecordPendingAsync();
-        return _activation;
+        return true;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -158,9 +173,20 @@ public sealed class CustomerGrain(
         }
     }
 
+    // Everything is written: an idle customer leaves memory (the next call reads it back). Its activation id still
+    // answers this call, so whoever flushed it sees no lost activation.
+    private void DeactivateIfIdle()
+    {
+        var idle = options.Value.CustomerIdleDeactivation;
+        if (idle > TimeSpan.Zero && (_lastUsed is not { } used || time.GetElapsedTime(used) >= idle))
+        {
+            this.DeactivateOnIdle();
+        }
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await Flush();
+        await WriteAsync();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 

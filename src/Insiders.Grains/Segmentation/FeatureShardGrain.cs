@@ -9,7 +9,7 @@ namespace Insiders.Segmentation;
 
 /// <summary>
 /// Keeps the newest report of each customer hashed to this shard. The coordinator snapshots all shards instead of
-/// enumerating customers; a sweep reclassifies in bulk and calls only the customers whose status changes.
+/// enumerating customers; a sweep reclassifies in bulk and calls only the customers whose Insider flag flips.
 /// </summary>
 public sealed class FeatureShardGrain(
     [PersistentState("shard", InsidersNames.Storage)] IPersistentState<FeatureShardState> state,
@@ -31,17 +31,34 @@ public sealed class FeatureShardGrain(
         return Task.FromResult(_activation);
     }
 
-    public Task<Immutable<CustomerHistory[]>> Snapshot() =>
-        Task.FromResult(state.State.Customers.Values.Select(r => r.History).ToArray().AsImmutable());
+    public Task<Immutable<CustomerFeatures[]>> Features(DateOnly asOf)
+    {
+        var cut = asOf.AddDays(1);
+        var rows = new List<CustomerFeatures>(state.State.Customers.Count);
+        foreach (var report in state.State.Customers.Values)
+        {
+            var summary = report.History.SummaryBefore(cut);
+            if (summary.HasPurchases)
+            {
+                rows.Add(summary.FeaturesAt(asOf));
+            }
+        }
+
+        return Task.FromResult(rows.ToArray().AsImmutable());
+    }
 
     public Task<Immutable<CustomerReport[]>> Reports() =>
         Task.FromResult(state.State.Customers.Values.ToArray().AsImmutable());
 
     public async Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf)
     {
-        // Every customer whose status (segment or Insider flag) the model changes is asked to reclassify itself: its own
-        // grain records the entry or exit and persists it, so the shard's report, the grain and the transitions agree.
+        // Only the customers whose Insider flag the model flips are called: each records its entry or exit (with its own
+        // sequence) and persists it now. A customer whose segment alone changes is relabelled here, in the shard's
+        // report (what lists, exports and the read model show), keeping its flag; its grain reclassifies itself on its
+        // next event or lookup, from the same flag, to the same assignment. So a retrain activates and writes only the
+        // customers who enter or leave, also the first model (which classifies everyone).
         var toCall = new List<string>();
+        var relabelled = new List<CustomerReport>();
         int customers = 0, entered = 0, left = 0;
         foreach (var (id, report) in state.State.Customers)
         {
@@ -58,10 +75,21 @@ public sealed class FeatureShardGrain(
             }
 
             var assignment = model.Classify(summary.FeaturesAt(asOf), report.IsInsider);
-            if (assignment.SegmentId != report.SegmentId || assignment.IsInsider != report.IsInsider)
+            if (assignment.IsInsider != (report.IsInsider == true))
             {
                 toCall.Add(id);
             }
+            else if (assignment.SegmentId != report.SegmentId)
+            {
+                // Never classified (null) stays null: not an Insider, and the grain's first classification is the
+                // plain nearest centre, as this one was.
+                relabelled.Add(report with { ModelVersion = model.Version, SegmentId = assignment.SegmentId });
+            }
+        }
+
+        foreach (var report in relabelled)
+        {
+            Upsert(report);
         }
 
         foreach (var chunk in toCall.Chunk(options.Value.Parallelism))
@@ -84,7 +112,7 @@ public sealed class FeatureShardGrain(
         }
 
         await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away
-        return new SweepResult(customers, toCall.Count, entered, left);
+        return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left, toCall.Count);
     }
 
     public async Task<Guid> Flush()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Insiders.Clustering;
+using Insiders.Features;
 using Microsoft.Extensions.Logging;
 using Insiders.Infrastructure;
 using Insiders.Telemetry;
@@ -135,19 +136,24 @@ public sealed partial class SegmentationCoordinatorGrain(
         // snapshot, so the next scheduled tick must still see them as new.
         var covered = state.State.LatestEvent;
         var shards = Enumerable.Range(0, options.Value.Shards).Select(i => GrainFactory.GetGrain<IFeatureShardGrain>(i)).ToArray();
-        var snapshots = await Task.WhenAll(shards.Select(s => s.Snapshot()));
-        var histories = snapshots.SelectMany(s => s.Value).ToArray();
+        var snapshots = await Task.WhenAll(shards.Select(s => s.Features(asOf)));
+        var rows = new List<CustomerFeatures>(snapshots.Sum(s => s.Value.Length));
+        foreach (var snapshot in snapshots)
+        {
+            rows.AddRange(snapshot.Value);
+        }
+
         var snapshotTime = total.Elapsed;
 
         var previous = state.State.Model;
         var version = (previous?.Version ?? 0) + 1;
         var trainer = new SegmentTrainer(segmentation.Value);
-        LogFitting(logger, version, histories.Length, asOf);
+        LogFitting(logger, version, rows.Count, asOf);
         SegmentModel model;
         try
         {
             // CPU-bound and touches no grain state: off the Orleans scheduler.
-            model = await Task.Run(() => trainer.Train(histories, asOf, version, time.GetUtcNow(), previous));
+            model = await Task.Run(() => trainer.Train(rows, asOf, version, time.GetUtcNow(), previous));
         }
         catch (InvalidOperationException e)
         {

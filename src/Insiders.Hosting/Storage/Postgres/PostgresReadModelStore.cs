@@ -69,7 +69,9 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
         Add(command, rows.Select(r => r.Features.ReturnRate));
         Add(command, rows.Select(r => r.AsOf));
         Add(command, rows.Select(r => r.Report.SegmentId));
-        Add(command, rows.Select(r => r.Report.IsInsider));
+        // A classified customer is an Insider or not: a sweep relabels one whose grain has not classified itself yet
+        // with its flag still unset (null), which here means "not an Insider".
+        Add(command, rows.Select(r => r.Report.SegmentId is null ? r.Report.IsInsider : r.Report.IsInsider == true));
         Add(command, rows.Select(r => r.Report.ModelVersion));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

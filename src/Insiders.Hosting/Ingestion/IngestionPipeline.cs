@@ -398,7 +398,9 @@ public sealed partial class IngestionPipeline(
         var reported = generation.Reports.Keys.Select(ShardOf).ToHashSet();
         await UntilNoneLostAsync("Feature shards", Enumerable.Range(0, _options.Shards).ToList(), async shards =>
         {
-            var answers = await Task.WhenAll(shards.Select(async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush())));
+            // FlushParallelism wide, like the customers: a shard takes no reports while it writes, and with all of them
+            // queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
+            var answers = await ForEachWindowAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), _options.FlushParallelism);
             var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
             await RestoreShardsAsync(generation, lost);
             return lost;

@@ -24,6 +24,9 @@ public sealed partial class IngestionPipeline
 
         public Dictionary<int, Guid> Shards { get; } = [];
 
+        /// <summary>Customers asked again (all their lines) to restore a shard's reports, since the checkpoint's flush began.</summary>
+        public HashSet<string> Refreshed { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Dead writers whose batches this generation delivered again: writer → last sequence delivered.</summary>
         public Dictionary<string, long> Adopted { get; } = new(StringComparer.Ordinal);
 

@@ -1,22 +1,11 @@
 -- Insiders application tables for the embedded (SQLite) default. Idempotent.
 
--- The journal: every accepted ingestion batch, once, as one row (payload = the lines in LineBatchCodec's binary form).
--- A batch is acknowledged when its row has committed. writer = the silo whose pipeline accepted it.
-CREATE TABLE IF NOT EXISTS insiders_journal
-(
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    writer      TEXT    NOT NULL,
-    line_count  INTEGER NOT NULL,
-    first_event TEXT    NULL,       -- yyyy-MM-dd HH:mm:ss, earliest InvoiceDate in the batch
-    last_event  TEXT    NULL,
-    payload     BLOB    NOT NULL,
-    received_at TEXT    NOT NULL
-);
-
-CREATE INDEX IF NOT EXISTS ix_insiders_journal_writer ON insiders_journal (writer, seq);
+-- The journal itself is in a file of its own (journal/01-journal.sql, journal.db): its appends, which acknowledge
+-- lines, never wait for SQLite's single writer lock behind a checkpoint's grain-state writes.
 
 -- Per writer: the last of its batches that the grains' persisted state covers. Batches after it are delivered again
--- on recovery (customers ignore lines they already hold).
+-- on recovery (customers ignore lines they already hold). In this file, beside the grain state: a checkpoint commits
+-- after the state writes it covers, in the same write-ahead log.
 CREATE TABLE IF NOT EXISTS insiders_checkpoints
 (
     writer     TEXT    NOT NULL PRIMARY KEY,

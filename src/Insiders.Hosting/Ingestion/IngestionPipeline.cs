@@ -20,7 +20,31 @@ namespace Insiders.Ingestion;
 /// new activation again. A silo that dies takes its pipeline with it: a survivor (or the silo itself, restarted)
 /// delivers that writer's batches after its checkpoint again. Line identity makes every re-delivery harmless.
 /// </para>
-/// Calls are serialised: one batch at a time keeps the checkpoint exact.
+/// <para>
+/// Ingestion calls are serialised by a gate (one batch at a time keeps the journal position exact); a checkpoint holds
+/// that gate only to capture the open <see cref="Generation"/> (lines and activations since the last capture) and
+/// start a fresh one. It then flushes the captured generation's customers, every shard and the coordinator while
+/// ingestion goes on, and records the journal position of the capture: every line of this writer up to there was
+/// delivered in that generation (or an earlier, checkpointed one), and the flushes persisted it.
+/// </para>
+/// <para>
+/// Why concurrent ingestion cannot hide a loss. Each generation records, per customer (shard), the activation known to
+/// hold everything the generation gave it, and only from answers to its own calls (see <see cref="Generation"/>).
+/// Orleans runs one call at a time per activation and an activation never forgets a line while it lives (a customer
+/// whose stale state is refused at a write takes a new activation id), so "activation a held the lines when it
+/// answered" stays true as long as a answers. A flush answered by the recorded activation therefore wrote all of the
+/// captured generation's lines (and perhaps later ones: harmless). A flush answered by another activation means they
+/// may be lost: the checkpoint delivers the captured generation's lines for that customer again, together with a copy
+/// of the open generation's lines for it (taken under the gate), then flushes it again. The open generation does not
+/// rely on that: its own next call to the customer, or at the latest its own checkpoint's flush, sees the changed
+/// activation and delivers its lines again. Shards the same way, with their reports.
+/// </para>
+/// <para>
+/// One checkpoint at a time (a second waits for the first). Back-pressure: an ingestion call that leaves
+/// <see cref="InsidersOptions.MaxUncheckpointedLines"/> or more in the open generation checkpoints (outside the gate,
+/// after waiting for a running checkpoint) before it returns, so at most about twice that many lines are held. A
+/// checkpoint that fails puts its generation back in front of the open one; the next covers both.
+/// </para>
 /// <para>
 /// Telemetry: <see cref="InsidersTelemetry.LinesIngested"/> counts the lines an ingestion call found new to their
 /// customers (its <see cref="IngestResult.Accepted"/>; batches of dead writers delivered again are not counted a
@@ -37,19 +61,16 @@ public sealed partial class IngestionPipeline(
     InsidersMetrics metrics,
     ILogger<IngestionPipeline> logger)
 {
+    private const int MaxRounds = 5;
+
+    // _gate: one ingestion call at a time; guards _open and _journaled. _checkpointing: one checkpoint (or the
+    // recovery) at a time; guards _checkpointed. Order: _checkpointing before _gate; ingestion never waits for a
+    // checkpoint while it holds the gate.
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InsidersOptions _options = options.Value;
-
-    // Since the last checkpoint: lines delivered per customer, the activation each customer and shard answered from,
-    // the latest report per customer, and the dead writers whose batches were delivered again.
-    private readonly Dictionary<string, List<TransactionLine>> _since = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Guid> _customerActivations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CustomerReport> _reports = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, Guid> _shardActivations = [];
-    private readonly Dictionary<string, long> _adopted = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
-    private int _retained;
+    private Generation _open = new();
     private long _journaled;
     private long _checkpointed;
 
@@ -72,49 +93,45 @@ public sealed partial class IngestionPipeline(
         ArgumentNullException.ThrowIfNull(lines);
         if (lines.Count == 0)
         {
-            return new IngestResult(0, 0, _journaled);
+            return new IngestResult(0, 0, Volatile.Read(ref _journaled));
         }
 
         using var activity = InsidersTelemetry.ActivitySource.StartActivity("insiders.ingest");
         activity?.SetTag("insiders.lines", lines.Count);
         await _recovered.Task.WaitAsync(cancellationToken);
+        IngestResult result;
+        bool due;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             var sequence = await journal.AppendAsync(writer.Name, lines, cancellationToken);
             _journaled = sequence;
-            var applied = await DeliverWithRetryAsync(lines, arrivedAt, cancellationToken);
+            var applied = await DeliverWithRetryAsync(_open, lines, arrivedAt, cancellationToken);
             metrics.LinesIngested(applied);
-            if (_retained >= _options.MaxUncheckpointedLines)
-            {
-                await CheckpointCoreAsync(cancellationToken);
-            }
-
-            return new IngestResult(applied, lines.Count - applied, sequence);
+            due = _open.Retained >= _options.MaxUncheckpointedLines;
+            result = new IngestResult(applied, lines.Count - applied, sequence);
         }
         finally
         {
             _gate.Release();
         }
+
+        if (due)
+        {
+            await CheckpointCoreAsync(onlyIfDue: true, cancellationToken);
+        }
+
+        return result;
     }
 
     /// <summary>
     /// Takes over the batches of dead writers, flushes every grain touched since the last checkpoint, then records the
-    /// journal positions.
+    /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation).
     /// </summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken = default)
     {
         await _recovered.Task.WaitAsync(cancellationToken);
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            await AdoptDeadWritersAsync(cancellationToken);
-            await CheckpointCoreAsync(cancellationToken);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        await CheckpointCoreAsync(onlyIfDue: false, cancellationToken);
     }
 
     /// <summary>
@@ -123,13 +140,68 @@ public sealed partial class IngestionPipeline(
     /// </summary>
     public async Task<long> RecoverAsync(CancellationToken cancellationToken = default)
     {
+        var recovered = await CheckpointCoreAsync(onlyIfDue: false, cancellationToken);
+        _recovered.TrySetResult();
+        return recovered;
+    }
+
+    // Returns the number of lines of dead writers delivered again.
+    private async Task<long> CheckpointCoreAsync(bool onlyIfDue, CancellationToken cancellationToken)
+    {
+        await _checkpointing.WaitAsync(cancellationToken);
+        try
+        {
+            var captured = await CaptureAsync(onlyIfDue, cancellationToken);
+            if (captured is null)
+            {
+                return 0; // the checkpoint this call waited for took the lines that made it due
+            }
+
+            try
+            {
+                var (adopted, recovered) = await AdoptDeadWritersAsync(cancellationToken);
+                captured.Absorb(adopted, ShardOf);
+                await FlushAsync(captured, cancellationToken);
+                return recovered;
+            }
+            catch
+            {
+                // Nothing is lost: the captured generation goes back in front of the open one; the next checkpoint covers both.
+                await _gate.WaitAsync(CancellationToken.None);
+                try
+                {
+                    captured.Absorb(_open, ShardOf);
+                    _open = captured;
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _checkpointing.Release();
+        }
+    }
+
+    // The only part of a checkpoint under the gate.
+    private async Task<Generation?> CaptureAsync(bool onlyIfDue, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var recovered = await AdoptDeadWritersAsync(cancellationToken);
-            await CheckpointCoreAsync(cancellationToken);
-            _recovered.TrySetResult();
-            return recovered;
+            if (onlyIfDue && _open.Retained < _options.MaxUncheckpointedLines)
+            {
+                return null;
+            }
+
+            var captured = _open;
+            captured.Journaled = _journaled;
+            _open = new Generation();
+            return captured;
         }
         finally
         {
@@ -137,58 +209,78 @@ public sealed partial class IngestionPipeline(
         }
     }
 
-    private async Task<long> AdoptDeadWritersAsync(CancellationToken cancellationToken)
+    // Into a generation of its own, outside the gate (the checkpoint adds it to the captured one).
+    private async Task<(Generation Adopted, long Lines)> AdoptDeadWritersAsync(CancellationToken cancellationToken)
     {
+        var generation = new Generation();
         var pending = await journal.PendingWritersAsync(cancellationToken);
         if (pending.All(w => w == writer.Name))
         {
-            return 0;
+            return (generation, 0);
         }
 
         var live = await writer.LiveWritersAsync(cancellationToken);
         long recovered = 0;
         foreach (var dead in pending.Where(w => w != writer.Name && !live.Contains(w)))
         {
+            // All of the writer's batches after its checkpoint in one delivery: each customer gets all its lines in one
+            // call and is classified once on them, not once per batch on a partial history (which could record an entry,
+            // an exit and an entry again within a second). A writer keeps at most MaxUncheckpointedLines past its checkpoint.
             var checkpoint = await journal.GetCheckpointAsync(dead, cancellationToken);
             var last = checkpoint;
+            var lines = new List<TransactionLine>();
             await foreach (var batch in journal.ReadAfterAsync(dead, checkpoint, cancellationToken))
             {
-                await DeliverWithRetryAsync(batch.Lines, arrivedAt: null, cancellationToken);
-                recovered += batch.Lines.Length;
+                lines.AddRange(batch.Lines);
                 last = batch.Sequence;
             }
 
-            _adopted[dead] = last;
+            if (lines.Count > 0)
+            {
+                await DeliverWithRetryAsync(generation, lines, arrivedAt: null, cancellationToken);
+                recovered += lines.Count;
+            }
+
+            generation.Adopted[dead] = last;
             LogAdopted(logger, recovered, dead, checkpoint);
         }
 
-        return recovered;
+        return (generation, recovered);
     }
 
-    private async Task<int> DeliverWithRetryAsync(IReadOnlyList<TransactionLine> lines, long? arrivedAt, CancellationToken cancellationToken)
+    private async Task<int> DeliverWithRetryAsync(Generation generation, IReadOnlyList<TransactionLine> lines, long? arrivedAt, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _options.DeliveryRetryTimeout;
         var delay = TimeSpan.FromMilliseconds(250);
         var first = true;
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                return await DeliverAsync(lines, remember: first, arrivedAt);
+                try
+                {
+                    return await DeliverAsync(generation, lines, keep: first, arrivedAt);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && DateTime.UtcNow < deadline)
+                {
+                    // A silo died mid-call or the cluster is settling: the lines are journaled, so delivering again is safe.
+                    LogRetry(logger, e, lines.Count, delay.TotalMilliseconds);
+                    first = false;
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException && DateTime.UtcNow < deadline)
-            {
-                // A silo died mid-call or the cluster is settling: the lines are journaled, so delivering again is safe.
-                LogRetry(logger, e, lines.Count, delay.TotalMilliseconds);
-                first = false;
-                await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
-            }
+        }
+        catch
+        {
+            // Given up (or cancelled): the lines are kept, but nobody is known to hold them; the checkpoint delivers them again.
+            generation.Forget(lines.Select(l => l.CustomerId).Distinct(StringComparer.Ordinal), ShardOf);
+            throw;
         }
     }
 
     // Returns the number of lines new to their customers.
-    private async Task<int> DeliverAsync(IReadOnlyList<TransactionLine> lines, bool remember, long? arrivedAt)
+    private async Task<int> DeliverAsync(Generation generation, IReadOnlyList<TransactionLine> lines, bool keep, long? arrivedAt)
     {
         var byCustomer = new Dictionary<string, List<TransactionLine>>(StringComparer.Ordinal);
         var latest = DateTime.MinValue;
@@ -206,42 +298,41 @@ public sealed partial class IngestionPipeline(
             }
         }
 
-        if (remember)
+        if (keep)
         {
             foreach (var (id, list) in byCustomer)
             {
-                if (!_since.TryGetValue(id, out var kept))
-                {
-                    _since[id] = kept = [];
-                }
-
-                kept.AddRange(list);
+                generation.Keep(id, list);
             }
 
-            _retained += lines.Count;
+            generation.Retained += lines.Count;
         }
 
         models.ObserveEvent(latest);
         var clock = grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).AdvanceClock(latest);
-        var reports = await ApplyAllAsync(byCustomer, arrivedAt);
-        var applied = reports.Sum(r => r.NewLines);
-        await RedeliverLostAsync();
-        await ReportAsync(reports.Select(r => r.History.CustomerId));
+        var (reports, lost) = await ApplyAllAsync(generation, byCustomer, complete: false, arrivedAt);
+        if (lost.Count > 0)
+        {
+            // A customer whose activation changed since it took lines of this generation lost them (and may have lost
+            // other pipelines' lines, which those pipelines deliver again): everything since the capture once more.
+            LogRedeliver(logger, lost.Count);
+            await ApplyAllAsync(generation, lost.Select(id => KeyValuePair.Create(id, generation.Lines[id])), complete: true);
+        }
+
+        await ReportAsync(generation, reports.Select(r => r.History.CustomerId).Concat(lost));
         await clock;
-        return applied;
+        return reports.Sum(r => r.NewLines);
     }
 
     // Grain calls complete concurrently; their reports are remembered once all are in. With an arrival time, each
-    // customer that took new lines records the event-to-flag latency as its call returns.
-    private async Task<List<CustomerReport>> ApplyAllAsync(IEnumerable<KeyValuePair<string, List<TransactionLine>>> work, long? arrivedAt = null)
+    // customer that took new lines records the event-to-flag latency as its call returns. `complete`: each call carries
+    // all of the generation's lines for its customer. Returns the reports and the customers found to have lost lines.
+    private async Task<(List<CustomerReport> Reports, List<string> Lost)> ApplyAllAsync(
+        Generation generation, IEnumerable<KeyValuePair<string, List<TransactionLine>>> work, bool complete, long? arrivedAt = null)
     {
         var reports = await ForEachWindowAsync(work, ApplyAsync, _options.Parallelism);
-        foreach (var report in reports)
-        {
-            Remember(report);
-        }
-
-        return reports;
+        var lost = reports.Where(r => generation.Remember(r, complete)).Select(r => r.History.CustomerId).ToList();
+        return (reports, lost);
 
         async Task<CustomerReport> ApplyAsync(KeyValuePair<string, List<TransactionLine>> kv)
         {
@@ -255,160 +346,144 @@ public sealed partial class IngestionPipeline(
         }
     }
 
-    // A customer whose activation changed since it took lines from this pipeline lost them (and may have lost other
-    // pipelines' lines, which those pipelines deliver again): deliver everything since the checkpoint once more.
-    private void Remember(CustomerReport report)
-    {
-        var id = report.History.CustomerId;
-        if (_customerActivations.TryGetValue(id, out var previous) && previous != report.Activation)
-        {
-            _lost.Add(id);
-        }
-
-        _customerActivations[id] = report.Activation;
-        _reports[id] = report;
-    }
-
-    private async Task RedeliverLostAsync()
-    {
-        for (var round = 0; _lost.Count > 0; round++)
-        {
-            if (round == 5)
-            {
-                throw new InvalidOperationException($"Customers keep losing their activations ({_lost.Count}); the cluster is unstable.");
-            }
-
-            var lost = _lost.ToArray();
-            _lost.Clear();
-            LogRedeliver(logger, lost.Length);
-            await ApplyAllAsync(lost.Select(id => KeyValuePair.Create(id, _since[id])));
-            await ReportAsync(lost);
-        }
-    }
-
     // Sends the latest reports of these customers to their shards; a shard whose activation changed lost reports and
-    // gets every report of this checkpoint period again.
-    private async Task ReportAsync(IEnumerable<string> customerIds)
+    // gets every report of this generation again.
+    private async Task ReportAsync(Generation generation, IEnumerable<string> customerIds)
     {
         var byShard = customerIds.Distinct(StringComparer.Ordinal)
-            .GroupBy(id => InsidersOptions.ShardOf(id, _options.Shards))
-            .ToDictionary(g => g.Key, g => g.Select(id => _reports[id]).ToArray());
-        for (var round = 0; byShard.Count > 0; round++)
-        {
-            if (round == 5)
-            {
-                throw new InvalidOperationException("Feature shards keep losing their activations; the cluster is unstable.");
-            }
-
-            var answers = await Task.WhenAll(byShard.Select(async kv => (Shard: kv.Key, Activation: await grains.GetGrain<IFeatureShardGrain>(kv.Key).Report(kv.Value.AsImmutable()))));
-            var lost = LostShards(answers).ToArray();
-            await RefreshReportsAsync(lost);
-            byShard = lost.ToDictionary(shard => shard, ReportsOfShard);
-        }
+            .GroupBy(ShardOf)
+            .ToDictionary(g => g.Key, g => g.Select(id => generation.Reports[id]).ToArray());
+        var lost = await SendReportsAsync(generation, byShard, complete: false);
+        await RestoreShardsAsync(generation, lost);
     }
 
-    // A shard that lost its activation gets every report of this checkpoint period again, but the reports this pipeline
-    // remembers may be stale by now (a retrain's sweep reclassified the customer since): ask the customers again (their
-    // lines since the checkpoint once more, which also restores any customer that lost its activation meanwhile).
-    private async Task RefreshReportsAsync(IReadOnlyCollection<int> lostShards)
+    // A shard that lost its activation gets every report of this generation again, but the reports remembered may be
+    // stale by now (a retrain's sweep reclassified the customer since): ask the customers again (their lines since the
+    // capture once more, which also restores any customer that lost its activation meanwhile).
+    private async Task RestoreShardsAsync(Generation generation, IReadOnlyCollection<int> lostShards)
     {
         if (lostShards.Count == 0)
         {
             return;
         }
 
-        var ids = _reports.Keys.Where(id => lostShards.Contains(InsidersOptions.ShardOf(id, _options.Shards))).ToArray();
-        await ApplyAllAsync(ids.Select(id => KeyValuePair.Create(id, _since.GetValueOrDefault(id) ?? [])));
+        var ids = generation.Reports.Keys.Where(id => lostShards.Contains(ShardOf(id))).ToArray();
+        generation.Refreshed.UnionWith(ids);
+        await ApplyAllAsync(generation, ids.Select(id => KeyValuePair.Create(id, generation.Lines.GetValueOrDefault(id) ?? [])), complete: true);
+        var all = lostShards.ToDictionary(shard => shard, shard => generation.Reports.Values.Where(r => ShardOf(r.History.CustomerId) == shard).ToArray());
+        await SendReportsAsync(generation, all, complete: true);
     }
 
-    private IEnumerable<int> LostShards(IEnumerable<(int Shard, Guid Activation)> answers)
+    // Returns the shards that answered from an activation other than the one recorded.
+    private async Task<List<int>> SendReportsAsync(Generation generation, Dictionary<int, CustomerReport[]> byShard, bool complete)
     {
-        var lost = new List<int>();
-        foreach (var (shard, activation) in answers)
-        {
-            if (_shardActivations.TryGetValue(shard, out var previous) && previous != activation)
-            {
-                lost.Add(shard);
-            }
-
-            _shardActivations[shard] = activation;
-        }
-
-        return lost;
+        var answers = await Task.WhenAll(byShard.Select(async kv => (Shard: kv.Key, Activation: await grains.GetGrain<IFeatureShardGrain>(kv.Key).Report(kv.Value.AsImmutable()))));
+        return answers.Where(a => generation.RememberShard(a.Shard, a.Activation, complete)).Select(a => a.Shard).ToList();
     }
 
-    private CustomerReport[] ReportsOfShard(int shard) =>
-        _reports.Values.Where(r => InsidersOptions.ShardOf(r.History.CustomerId, _options.Shards) == shard).ToArray();
-
-    private async Task CheckpointCoreAsync(CancellationToken cancellationToken)
+    // Customers first (one answering from another activation gets its lines again, reports again, and is flushed
+    // again), then shards (likewise with reports), then the clock, then the journal positions.
+    private async Task FlushAsync(Generation generation, CancellationToken cancellationToken)
     {
-        if (_since.Count == 0 && _journaled == _checkpointed && _adopted.Count == 0)
+        if (generation.Lines.Count == 0 && generation.Adopted.Count == 0 && generation.Journaled <= _checkpointed)
         {
             return;
         }
 
-        // Customers first (a lost activation gets its lines again and reports again), then shards, then the clock.
+        generation.Refreshed.Clear();
+        await FlushCustomersAsync(generation, generation.Lines.Keys.ToList(), cancellationToken);
         for (var round = 0; ; round++)
         {
-            var answers = await ForEachWindowAsync(_since.Keys.ToArray(), async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
-            foreach (var (id, activation) in answers)
+            var reported = generation.Reports.Keys.Select(ShardOf).ToHashSet();
+            await UntilNoneLostAsync("Feature shards", Enumerable.Range(0, _options.Shards).ToList(), async shards =>
             {
-                if (_customerActivations.TryGetValue(id, out var previous) && previous != activation)
-                {
-                    _lost.Add(id);
-                }
-            }
+                // FlushParallelism wide, like the customers: a shard takes no reports while it writes, and with all of
+                // them queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
+                var answers = await ForEachWindowAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), _options.FlushParallelism);
+                var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
+                await RestoreShardsAsync(generation, lost);
+                return lost;
+            });
 
-            if (_lost.Count == 0)
+            // Customers asked again to restore a shard after their flush may have reclassified meanwhile (a new model):
+            // their state, and an entry or exit that came with it, is persisted before the position is recorded.
+            if (generation.Refreshed.Count == 0)
             {
                 break;
             }
 
-            if (round == 5)
+            if (round == MaxRounds)
             {
-                throw new InvalidOperationException("Customers keep losing their activations at checkpoint; the cluster is unstable.");
+                throw new InvalidOperationException($"Feature shards keep losing their activations at checkpoint (after {MaxRounds} rounds); the cluster is unstable.");
             }
 
-            await RedeliverLostAsync();
-        }
-
-        for (var round = 0; ; round++)
-        {
-            var answers = await Task.WhenAll(Enumerable.Range(0, _options.Shards).Select(async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush())));
-            var lost = LostShards(answers).ToArray();
-            if (lost.Length == 0)
-            {
-                break;
-            }
-
-            if (round == 5)
-            {
-                throw new InvalidOperationException("Feature shards keep losing their activations at checkpoint; the cluster is unstable.");
-            }
-
-            await RefreshReportsAsync(lost);
-            await ReportAsync(lost.SelectMany(ReportsOfShard).Select(r => r.History.CustomerId));
+            var again = generation.Refreshed.ToList();
+            generation.Refreshed.Clear();
+            await FlushCustomersAsync(generation, again, cancellationToken);
         }
 
         await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).Flush();
-        if (_journaled > _checkpointed)
+        if (generation.Journaled > _checkpointed)
         {
-            await journal.SetCheckpointAsync(writer.Name, _journaled, cancellationToken);
-            _checkpointed = _journaled;
+            await journal.SetCheckpointAsync(writer.Name, generation.Journaled, cancellationToken);
+            _checkpointed = generation.Journaled;
         }
 
-        foreach (var (dead, last) in _adopted)
+        foreach (var (dead, last) in generation.Adopted)
         {
             await journal.SetCheckpointAsync(dead, last, cancellationToken);
         }
-
-        _adopted.Clear();
-        _since.Clear();
-        _customerActivations.Clear();
-        _reports.Clear();
-        _shardActivations.Clear();
-        _retained = 0;
     }
+
+    // One that answers from another activation gets its lines again (with the open generation's), reports again, and
+    // is flushed again.
+    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, CancellationToken cancellationToken) =>
+        UntilNoneLostAsync("Customers", customerIds, async ids =>
+        {
+            var answers = await ForEachWindowAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
+            var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
+            if (lost.Count > 0)
+            {
+                LogRedeliver(logger, lost.Count);
+                var open = await OpenLinesAsync(lost, cancellationToken);
+                await ApplyAllAsync(generation, lost.Select(id => KeyValuePair.Create(id, generation.Lines[id].Concat(open.GetValueOrDefault(id) ?? []).ToList())), complete: true);
+                await ReportAsync(generation, lost);
+            }
+
+            return lost;
+        });
+
+    // The open generation's lines of these customers (copied under the gate), for a checkpoint that found them lost.
+    private async Task<Dictionary<string, List<TransactionLine>>> OpenLinesAsync(IEnumerable<string> customerIds, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return customerIds.Where(_open.Lines.ContainsKey).ToDictionary(id => id, id => _open.Lines[id].ToList(), StringComparer.Ordinal);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Runs `step` on `first`, then on whatever it reports lost, until nothing is; still losing after MaxRounds rounds
+    // means the cluster is unstable.
+    private static async Task UntilNoneLostAsync<T>(string what, List<T> first, Func<List<T>, Task<List<T>>> step)
+    {
+        var pending = first;
+        for (var round = 0; pending.Count > 0; round++)
+        {
+            if (round == MaxRounds)
+            {
+                throw new InvalidOperationException($"{what} keep losing their activations at checkpoint ({pending.Count} after {MaxRounds} rounds); the cluster is unstable.");
+            }
+
+            pending = await step(pending);
+        }
+    }
+
+    private int ShardOf(string customerId) => InsidersOptions.ShardOf(customerId, _options.Shards);
 
     // At most `width` calls in flight, a new one starting as soon as any finishes (no wait for the slowest of a window);
     // after a failure no further calls start, and the failure is rethrown once the calls in flight are done.

@@ -4,57 +4,73 @@ using Microsoft.Data.Sqlite;
 namespace Insiders.Storage;
 
 /// <summary>
-/// The embedded database: one SQLite file in the data directory, schema applied (idempotently) on open. The embedded
-/// store is one silo: the directory is locked (an exclusive lock on <see cref="LockFileName"/>, released by
-/// <see cref="Dispose"/> or when the process ends, however it ends) so that a second process on it fails at once
+/// The embedded database: two SQLite files in the data directory, schema applied (idempotently) on open.
+/// <see cref="FileName"/> holds the grain state, the checkpoints and the transitions; <see cref="JournalFileName"/>
+/// holds the journal alone. SQLite lets one writer at a time into a file: with the journal in a file of its own, an
+/// append (which acknowledges lines) never queues behind a checkpoint's grain-state writes.
+/// <para>
+/// The embedded store is one silo: the directory is locked (an exclusive lock on <see cref="LockFileName"/>, released
+/// by <see cref="Dispose"/> or when the process ends, however it ends) so that a second process on it fails at once
 /// instead of running a second cluster over the same grains.
+/// </para>
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
     public const string FileName = "insiders.db";
 
+    public const string JournalFileName = "journal.db";
+
     public const string LockFileName = "insiders.lock";
 
     private readonly FileStream _lock;
     private DbDataSource? _dataSource;
+    private DbDataSource? _journalDataSource;
 
-    private SqliteDatabase(string dataDirectory, string connectionString, FileStream directoryLock)
+    private SqliteDatabase(string dataDirectory, FileStream directoryLock)
     {
         DataDirectory = dataDirectory;
-        ConnectionString = connectionString;
         _lock = directoryLock;
+        ConnectionString = ConnectionStringFor(Path.Combine(dataDirectory, FileName));
+        JournalConnectionString = ConnectionStringFor(Path.Combine(dataDirectory, JournalFileName));
     }
 
     public string DataDirectory { get; }
 
     public string ConnectionString { get; }
 
+    public string JournalConnectionString { get; }
+
     /// <summary>Connections with the embedded tuning (see <see cref="SqliteConnectionSource"/>).</summary>
     public DbDataSource DataSource => _dataSource ??= new SqliteConnectionSource(ConnectionString);
 
-    /// <summary>Creates the data directory and database if needed, switches it to WAL and applies the schema scripts.</summary>
+    private DbDataSource JournalDataSource => _journalDataSource ??= new SqliteConnectionSource(JournalConnectionString);
+
+    /// <summary>
+    /// Creates the data directory and database files if needed, switches them to WAL and applies the schema scripts.
+    /// A data directory from before the journal had its own file has its journal moved there.
+    /// </summary>
     public static SqliteDatabase Open(string dataDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         var full = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(full);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(full, FileName),
-            Pooling = true,
-            DefaultTimeout = 60,
-        }.ToString();
-        var db = new SqliteDatabase(full, connectionString, Lock(full));
+        var db = new SqliteDatabase(full, Lock(full));
         try
         {
-            using var connection = db.OpenConnection();
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            foreach (var script in SchemaScripts())
+            using (var connection = db.OpenConnection())
             {
-                using var tx = connection.BeginTransaction();
-                Execute(connection, script, tx);
-                tx.Commit();
+                Execute(connection, "PRAGMA journal_mode=WAL;");
+                ApplyScripts(connection, "sqlite/");
             }
+
+            using (var journal = db.OpenJournalConnection())
+            {
+                Execute(journal, "PRAGMA journal_mode=WAL;");
+                ApplyScripts(journal, "sqlite-journal/");
+            }
+
+            db.MoveJournalFromMainFile();
+            db.KeepSequencesAfterCheckpoints();
         }
         catch
         {
@@ -93,12 +109,99 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>An open connection. WAL with synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash or power loss can lose the last commits.</summary>
-    public SqliteConnection OpenConnection()
+    /// <summary>An open connection to the state file. WAL with synchronous=NORMAL: a commit survives a process crash (kill -9); only an OS crash or power loss can lose the last commits.</summary>
+    public SqliteConnection OpenConnection() => Open(DataSource);
+
+    /// <summary>An open connection to the journal file (same tuning as <see cref="OpenConnection"/>).</summary>
+    public SqliteConnection OpenJournalConnection() => Open(JournalDataSource);
+
+    private static SqliteConnection Open(DbDataSource source)
     {
-        var connection = (SqliteConnection)DataSource.CreateConnection();
+        var connection = (SqliteConnection)source.CreateConnection();
         connection.Open();
         return connection;
+    }
+
+    private static string ConnectionStringFor(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Pooling = true,
+        DefaultTimeout = 60,
+    }.ToString();
+
+    // Copies first (committed in the journal file), then drops the old table: a crash in between copies again (the
+    // rows keep their sequence numbers, so nothing is duplicated).
+    private void MoveJournalFromMainFile()
+    {
+        using var connection = OpenConnection();
+        using (var exists = connection.CreateCommand())
+        {
+            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'insiders_journal'";
+            if ((long)exists.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+
+        using (var journal = OpenJournalConnection())
+        {
+            using var attach = journal.CreateCommand();
+            attach.CommandText = "ATTACH DATABASE $main AS old";
+            attach.Parameters.AddWithValue("$main", new SqliteConnectionStringBuilder(ConnectionString).DataSource);
+            attach.ExecuteNonQuery();
+            using var tx = journal.BeginTransaction();
+            Execute(journal, """
+                INSERT OR IGNORE INTO insiders_journal (seq, writer, line_count, first_event, last_event, payload, received_at)
+                SELECT seq, writer, line_count, first_event, last_event, payload, received_at FROM old.insiders_journal
+                """, tx);
+            tx.Commit();
+            Execute(journal, "DETACH DATABASE old");
+        }
+
+        Execute(connection, "DROP TABLE insiders_journal");
+    }
+
+    // The checkpoints (in the state file) and the journal (in its file) are committed separately: should the journal file
+    // ever lose its last commits (an OS crash under synchronous=NORMAL), new batches must still be numbered after every
+    // recorded checkpoint, or recovery would take them for covered.
+    private void KeepSequencesAfterCheckpoints()
+    {
+        long checkpointed;
+        using (var connection = OpenConnection())
+        using (var max = connection.CreateCommand())
+        {
+            max.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM insiders_checkpoints";
+            checkpointed = (long)max.ExecuteScalar()!;
+        }
+
+        using var journal = OpenJournalConnection();
+        using var tx = journal.BeginTransaction();
+        using var current = journal.CreateCommand();
+        current.Transaction = tx;
+        current.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'insiders_journal'";
+        if ((long)current.ExecuteScalar()! < checkpointed)
+        {
+            using var bump = journal.CreateCommand();
+            bump.Transaction = tx;
+            bump.CommandText = """
+                DELETE FROM sqlite_sequence WHERE name = 'insiders_journal';
+                INSERT INTO sqlite_sequence (name, seq) VALUES ('insiders_journal', $seq);
+                """;
+            bump.Parameters.AddWithValue("$seq", checkpointed);
+            bump.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    private static void ApplyScripts(SqliteConnection connection, string prefix)
+    {
+        foreach (var script in SchemaScripts(prefix))
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, script, tx);
+            tx.Commit();
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
@@ -109,10 +212,10 @@ public sealed class SqliteDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static IEnumerable<string> SchemaScripts()
+    private static IEnumerable<string> SchemaScripts(string prefix)
     {
         var assembly = typeof(SqliteDatabase).Assembly;
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("sqlite/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"Missing schema resource {name}.");
             using var reader = new StreamReader(stream);

@@ -5,14 +5,17 @@ using Microsoft.Data.Sqlite;
 
 namespace Insiders.Storage;
 
-/// <summary>The journal in the embedded database (tables <c>insiders_journal</c>, <c>insiders_checkpoints</c>).</summary>
+/// <summary>
+/// The journal in the embedded database: batches in <c>insiders_journal</c> of the journal file, checkpoints in
+/// <c>insiders_checkpoints</c> of the state file (committed after the grain-state writes they cover, in the same log).
+/// </summary>
 public sealed class SqliteTransactionJournal(SqliteDatabase database, TimeProvider time) : ITransactionJournal
 {
     public Task<long> AppendAsync(string writer, IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         var payload = LineBatchCodec.Encode(lines);
-        using var connection = database.OpenConnection();
+        using var connection = database.OpenJournalConnection();
         using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO insiders_journal (writer, line_count, first_event, last_event, payload, received_at)
@@ -54,18 +57,31 @@ public sealed class SqliteTransactionJournal(SqliteDatabase database, TimeProvid
 
     public Task<IReadOnlyList<string>> PendingWritersAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = database.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT DISTINCT j.writer FROM insiders_journal j
-            LEFT JOIN insiders_checkpoints c ON c.writer = j.writer
-            WHERE j.seq > COALESCE(c.seq, 0)
-            """;
-        using var reader = command.ExecuteReader();
-        var writers = new List<string>();
-        while (reader.Read())
+        var checkpoints = new Dictionary<string, long>(StringComparer.Ordinal);
+        using (var connection = database.OpenConnection())
+        using (var command = connection.CreateCommand())
         {
-            writers.Add(reader.GetString(0));
+            command.CommandText = "SELECT writer, seq FROM insiders_checkpoints";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                checkpoints[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var writers = new List<string>();
+        using (var journal = database.OpenJournalConnection())
+        using (var command = journal.CreateCommand())
+        {
+            command.CommandText = "SELECT writer, MAX(seq) FROM insiders_journal GROUP BY writer";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetInt64(1) > checkpoints.GetValueOrDefault(reader.GetString(0)))
+                {
+                    writers.Add(reader.GetString(0));
+                }
+            }
         }
 
         return Task.FromResult<IReadOnlyList<string>>(writers);
@@ -77,7 +93,7 @@ public sealed class SqliteTransactionJournal(SqliteDatabase database, TimeProvid
         while (true)
         {
             JournalBatch? batch = null;
-            using (var connection = database.OpenConnection())
+            using (var connection = database.OpenJournalConnection())
             using (var command = connection.CreateCommand())
             {
                 // One batch per query: a batch can be large, and a reader open across yields would hold the connection.

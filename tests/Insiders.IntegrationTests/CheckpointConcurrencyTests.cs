@@ -1,0 +1,155 @@
+using Insiders.Cli.Commands;
+using Insiders.Customers;
+using Insiders.Ingestion;
+using Insiders.Storage;
+using Insiders.Transactions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Insiders.Tests;
+
+/// <summary>
+/// The ingestion checkpoint runs beside ingestion, not in front of it: while a checkpoint's grain-state write is held
+/// (by a storage decorator the test controls), further batches are acknowledged and applied. The checkpoint records only
+/// the journal position it captured, so a crash right after it loses nothing: the restarted silo delivers the rest
+/// again, and the features equal the independent batch recompute of the whole file (nothing lost, nothing twice).
+/// </summary>
+public sealed class CheckpointConcurrencyTests : IAsyncLifetime
+{
+    private static readonly DateTime Split = new(2011, 3, 1);
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(2); // only against a hang; nothing is timed
+
+    private readonly string _dir = TestData.NewTempDirectory("checkpoint");
+    private string DataDir => Path.Combine(_dir, "data");
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private Dictionary<string, string?> Settings => new()
+    {
+        ["Insiders:DataDirectory"] = DataDir,
+        ["Insiders:RetrainPeriod"] = "00:00:00",
+        ["Insiders:CheckpointInterval"] = "01:00:00", // only the checkpoints this test starts
+    };
+
+    private IHost ControlledHost(StorageControl control)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(Settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo =>
+        {
+            silo.AddInsiders(builder.Configuration);
+            control.Install(silo.Services, InsidersNames.Storage);
+        });
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Checkpoint_WritesHeld_IngestionAcknowledgedAndApplied_CrashAfterItLosesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
+        var clean = BatchRecompute.ReadClean(TestData.SixMonths);
+        var expectedLines = clean.GroupBy(r => r.Customer).ToDictionary(g => g.Key, g => g.Count());
+        var before = lines.Where(l => l.InvoiceDate < Split).ToList();
+        var after = lines.Where(l => l.InvoiceDate >= Split).ToList();
+
+        var control = new StorageControl();
+        string writerName;
+        long capturedSequence, lastSequence;
+        string held;
+        using (var host = ControlledHost(control))
+        {
+            await host.StartAsync(ct);
+            var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            writerName = pipeline.Writer;
+            await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
+            foreach (var batch in before.Chunk(5_000))
+            {
+                await pipeline.IngestAsync(batch, ct);
+            }
+
+            capturedSequence = (await pipeline.IngestAsync([], ct)).JournalSequence;
+
+            // The checkpoint captures the lines so far and starts writing customers: its first write is held.
+            control.HoldNextWrite("customer");
+            var checkpoint = pipeline.CheckpointAsync(ct);
+            held = CustomerGrainKeys.CustomerIdOf((await control.Held.Task.WaitAsync(Guard, ct)).Key.ToString()!);
+
+            // Meanwhile: the rest of the file (but the held customer's lines: its grain is busy in that write) is
+            // acknowledged, and each customer's status reflects all of its lines.
+            lastSequence = capturedSequence;
+            foreach (var batch in after.Where(l => l.CustomerId != held).Chunk(5_000))
+            {
+                lastSequence = (await pipeline.IngestAsync(batch, ct).WaitAsync(Guard, ct)).JournalSequence;
+            }
+
+            Assert.False(checkpoint.IsCompleted, "the checkpoint was still held while those batches were acknowledged");
+            Assert.True(lastSequence > capturedSequence);
+            foreach (var customer in after.Select(l => l.CustomerId).Where(c => c != held).Distinct())
+            {
+                Assert.Equal(expectedLines[customer], (await grains.Customer(customer).GetStatus()).Lines);
+            }
+
+            // The held customer's own lines wait for its grain, then everything completes.
+            var heldLines = after.Where(l => l.CustomerId == held).ToList();
+            var last = heldLines.Count > 0 ? pipeline.IngestAsync(heldLines, ct) : Task.FromResult(new IngestResult(0, 0, lastSequence));
+            control.Release();
+            await checkpoint.WaitAsync(Guard, ct);
+            lastSequence = Math.Max(lastSequence, (await last.WaitAsync(Guard, ct)).JournalSequence);
+            Assert.Equal(expectedLines[held], (await grains.Customer(held).GetStatus()).Lines);
+
+            // Crash: nothing after this point becomes durable (the stop's final checkpoint and deactivations are dropped).
+            control.Crash();
+            await host.StopAsync(ct);
+        }
+
+        // The checkpoint recorded the position it captured, not the batches acknowledged while it ran.
+        using (var database = SqliteDatabase.Open(DataDir))
+        {
+            var journal = new SqliteTransactionJournal(database, TimeProvider.System);
+            Assert.Equal(capturedSequence, await journal.GetCheckpointAsync(writerName, ct));
+            Assert.True(lastSequence > capturedSequence);
+        }
+
+        // Restart: the batches after that position are delivered again; nothing is lost and nothing counted twice.
+        using (var host = InsidersHost.Build(Settings))
+        {
+            await host.StartAsync(ct);
+            var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+            await pipeline.CheckpointAsync(ct);
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var rows = await new ReplayRunner(host).FeatureRowsAsync();
+            var export = Path.Combine(_dir, "features.csv");
+            await using (var file = File.CreateText(export))
+            {
+                Features.FeatureCsv.Write(file, rows);
+            }
+
+            FeatureExport.AssertEqualsBatch(BatchRecompute.Compute(clean, clean.Max(r => r.Date)), FeatureExport.Read(export).Rows);
+            foreach (var (customer, count) in expectedLines)
+            {
+                Assert.Equal(count, (await grains.Customer(customer).GetStatus()).Lines);
+            }
+
+            await host.StopAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Insiders.Storage;
+using Insiders.Transactions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace Insiders.Tests;
+
+/// <summary>
+/// Test control over what reaches the embedded database: <see cref="HoldNextWrite"/> makes the next grain-state write
+/// of a state name wait until <see cref="Release"/> (the test learns whose write it is), and <see cref="Crash"/> stops
+/// everything after that point from becoming durable (grain writes and journal checkpoints are dropped, as if the
+/// process had been killed), while the host can still be stopped normally.
+/// </summary>
+internal sealed class StorageControl
+{
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _holdStateName;
+
+    public TaskCompletionSource<GrainId> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool Crashed { get; private set; }
+
+    public void HoldNextWrite(string stateName) => Volatile.Write(ref _holdStateName, stateName);
+
+    public void Release() => _release.TrySetResult();
+
+    public void Crash() => Crashed = true;
+
+    /// <summary>Wraps the silo's grain storage <paramref name="name"/> and the journal with this control.</summary>
+    public void Install(IServiceCollection services, string name)
+    {
+        var storage = services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, name) && d.KeyedImplementationFactory is not null);
+        services.Remove(storage);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new ControlledGrainStorage((IGrainStorage)storage.KeyedImplementationFactory!(sp, key), this));
+        services.Replace(ServiceDescriptor.Singleton<ITransactionJournal>(sp =>
+            new ControlledJournal(new SqliteTransactionJournal(sp.GetRequiredService<SqliteDatabase>(), TimeProvider.System), this)));
+    }
+
+    private async Task BeforeWriteAsync(string stateName, GrainId grainId)
+    {
+        if (Interlocked.CompareExchange(ref _holdStateName, null, stateName) == stateName)
+        {
+            Held.TrySetResult(grainId);
+            await _release.Task;
+        }
+    }
+
+    private sealed class ControlledGrainStorage(IGrainStorage inner, StorageControl control) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
+            inner.ReadStateAsync(stateName, grainId, grainState, cancellationToken);
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+        {
+            await control.BeforeWriteAsync(stateName, grainId);
+            if (!control.Crashed)
+            {
+                await inner.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
+            }
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            control.Crashed ? Task.CompletedTask : inner.ClearStateAsync(stateName, grainId, grainState);
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
+            control.Crashed ? Task.CompletedTask : inner.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
+
+        public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
+    }
+
+    private sealed class ControlledJournal(ITransactionJournal inner, StorageControl control) : ITransactionJournal
+    {
+        public Task<long> AppendAsync(string writer, IReadOnlyList<TransactionLine> lines, CancellationToken cancellationToken = default) =>
+            control.Crashed ? throw new InvalidOperationException("The test crashed this silo: nothing is journaled any more.") : inner.AppendAsync(writer, lines, cancellationToken);
+
+        public Task<long> GetCheckpointAsync(string writer, CancellationToken cancellationToken = default) => inner.GetCheckpointAsync(writer, cancellationToken);
+
+        public Task SetCheckpointAsync(string writer, long sequence, CancellationToken cancellationToken = default) =>
+            control.Crashed ? Task.CompletedTask : inner.SetCheckpointAsync(writer, sequence, cancellationToken);
+
+        public Task<IReadOnlyList<string>> PendingWritersAsync(CancellationToken cancellationToken = default) => inner.PendingWritersAsync(cancellationToken);
+
+        public IAsyncEnumerable<JournalBatch> ReadAfterAsync(string writer, long sequence, CancellationToken cancellationToken = default) =>
+            inner.ReadAfterAsync(writer, sequence, cancellationToken);
+    }
+}

@@ -93,15 +93,5 @@ public sealed class DataDirectoryLockTests : IDisposable
         return (process.ExitCode, await stderr);
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => TempDataDirectory.Delete(_dir);
 }

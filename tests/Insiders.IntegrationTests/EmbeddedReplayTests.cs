@@ -23,15 +23,7 @@ public sealed class EmbeddedReplayTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-
+        TempDataDirectory.Delete(_dir);
         return ValueTask.CompletedTask;
     }
 

@@ -26,12 +26,12 @@ CREATE TABLE IF NOT EXISTS insiders_checkpoints
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- The body each Idempotency-Key of POST /api/transactions was first used with: a key sent again with another body is
--- refused (its lines would otherwise be taken for duplicates of the first body's lines).
+-- What each Idempotency-Key of POST /api/transactions was first used with (SHA-256 over the line count and each accepted
+-- line's fields): a key sent again with other lines is refused (they would otherwise be taken for duplicates).
 CREATE TABLE IF NOT EXISTS insiders_idempotency_keys
 (
     idempotency_key text        NOT NULL PRIMARY KEY,
-    body_sha256     text        NOT NULL,
+    fingerprint     text        NOT NULL,
     first_seen      timestamptz NOT NULL DEFAULT now()
 );
 

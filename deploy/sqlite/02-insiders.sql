@@ -13,12 +13,12 @@ CREATE TABLE IF NOT EXISTS insiders_checkpoints
     updated_at TEXT    NOT NULL
 );
 
--- The body each Idempotency-Key of POST /api/transactions was first used with (a key sent again with another body is
--- refused: its lines would otherwise be taken for duplicates of the first body's lines).
+-- What each Idempotency-Key of POST /api/transactions was first used with (SHA-256 over the line count and each accepted
+-- line's fields): a key sent again with other lines is refused (they would otherwise be taken for duplicates).
 CREATE TABLE IF NOT EXISTS insiders_idempotency_keys
 (
     idempotency_key TEXT NOT NULL PRIMARY KEY,
-    body_sha256     TEXT NOT NULL,
+    fingerprint     TEXT NOT NULL,
     first_seen      TEXT NOT NULL
 );
 

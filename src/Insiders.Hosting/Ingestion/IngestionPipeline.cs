@@ -225,7 +225,7 @@ public sealed partial class IngestionPipeline(
         {
             // All of the writer's batches after its checkpoint in one delivery: each customer gets all its lines in one
             // call and is classified once on them, not once per batch on a partial history (which could record an entry,
-            // an exit and an entry again within a second). A writer keeps at most MaxUncheckpointedLines past its checkpoint.
+            // an exit and an entry again within a second). A writer keeps at most about twice MaxUncheckpointedLines past its checkpoint.
             var checkpoint = await journal.GetCheckpointAsync(dead, cancellationToken);
             var last = checkpoint;
             var lines = new List<TransactionLine>();
@@ -242,7 +242,7 @@ public sealed partial class IngestionPipeline(
             }
 
             generation.Adopted[dead] = last;
-            LogAdopted(logger, recovered, dead, checkpoint);
+            LogAdopted(logger, lines.Count, dead, checkpoint);
         }
 
         return (generation, recovered);

@@ -23,12 +23,12 @@ public sealed class SqliteIdempotencyKeys(SqliteDatabase database, TimeProvider 
         using var connection = database.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO insiders_idempotency_keys (idempotency_key, body_sha256, first_seen) VALUES ($key, $sha, $now)
+            INSERT INTO insiders_idempotency_keys (idempotency_key, fingerprint, first_seen) VALUES ($key, $fingerprint, $now)
             ON CONFLICT (idempotency_key) DO NOTHING;
-            SELECT body_sha256 FROM insiders_idempotency_keys WHERE idempotency_key = $key;
+            SELECT fingerprint FROM insiders_idempotency_keys WHERE idempotency_key = $key;
             """;
         command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$sha", fingerprint);
+        command.Parameters.AddWithValue("$fingerprint", fingerprint);
         command.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         return Task.FromResult((string)command.ExecuteScalar()!);
     }
@@ -43,9 +43,9 @@ public sealed class PostgresIdempotencyKeys(NpgsqlDataSource dataSource) : IIdem
             // Two statements: when the insert meets a key another transaction is claiming, it waits for that commit and
             // inserts nothing; only a new statement's snapshot then sees the winner's row.
             await using (var insert = dataSource.CreateCommand("""
-                INSERT INTO insiders_idempotency_keys (idempotency_key, body_sha256) VALUES ($1, $2)
+                INSERT INTO insiders_idempotency_keys (idempotency_key, fingerprint) VALUES ($1, $2)
                 ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING body_sha256
+                RETURNING fingerprint
                 """))
             {
                 insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
@@ -56,7 +56,7 @@ public sealed class PostgresIdempotencyKeys(NpgsqlDataSource dataSource) : IIdem
                 }
             }
 
-            await using var select = dataSource.CreateCommand("SELECT body_sha256 FROM insiders_idempotency_keys WHERE idempotency_key = $1");
+            await using var select = dataSource.CreateCommand("SELECT fingerprint FROM insiders_idempotency_keys WHERE idempotency_key = $1");
             select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
             return (string)(await select.ExecuteScalarAsync(ct))!;
         }, cancellationToken);

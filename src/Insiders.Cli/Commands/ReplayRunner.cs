@@ -177,10 +177,9 @@ internal sealed class ReplayRunner(IHost host)
         var rows = new List<(CustomerFeatures, int?, bool)>();
         foreach (var r in reports.OrderBy(r => r.History.CustomerId, StringComparer.Ordinal))
         {
-            var summary = r.History.SummaryBefore(pointer.Clock.AddDays(1));
-            if (summary.HasPurchases)
+            if (r.History.FeaturesAt(pointer.Clock) is { } features)
             {
-                rows.Add((summary.FeaturesAt(pointer.Clock), r.SegmentId, r.IsInsider == true));
+                rows.Add((features, r.SegmentId, r.IsInsider == true));
             }
         }
 

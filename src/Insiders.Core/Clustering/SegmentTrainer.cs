@@ -62,14 +62,12 @@ public sealed class SegmentTrainer(SegmentationOptions options)
     {
         ArgumentNullException.ThrowIfNull(histories);
         var all = histories as IReadOnlyList<CustomerHistory> ?? histories.ToArray();
-        var cut = asOf.AddDays(1);
         var rows = new CustomerFeatures?[all.Count];
         RowRanges.For(all.Count, (start, end) =>
         {
             for (var i = start; i < end; i++)
             {
-                var summary = all[i].SummaryBefore(cut);
-                rows[i] = summary.HasPurchases ? summary.FeaturesAt(asOf) : null;
+                rows[i] = all[i].FeaturesAt(asOf);
             }
         });
 

@@ -7,6 +7,16 @@ namespace Insiders.Features;
 [GenerateSerializer, Immutable, Alias("insiders.customer-history")]
 public sealed record CustomerHistory(string CustomerId, DayActivity[] Days)
 {
+    /// <summary>
+    /// The features at clock date <paramref name="asOf"/> of the lines up to and including that day; null when there
+    /// is no purchase among them (a customer with only returns is never clustered).
+    /// </summary>
+    public CustomerFeatures? FeaturesAt(DateOnly asOf)
+    {
+        var summary = SummaryBefore(asOf.AddDays(1));
+        return summary.HasPurchases ? summary.FeaturesAt(asOf) : null;
+    }
+
     /// <summary>The aggregates over the days strictly before <paramref name="cut"/> (all days when null).</summary>
     public CustomerSummary SummaryBefore(DateOnly? cut = null)
     {

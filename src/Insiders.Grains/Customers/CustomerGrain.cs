@@ -71,12 +71,11 @@ public sealed class CustomerGrain(
         }
 
         var asOf = ClockFor(history);
-        var summary = history.SummaryBefore(asOf.AddDays(1));
         return new CustomerStatus(
             Id,
             S.Ledger.LineCount > 0,
             asOf,
-            summary.HasPurchases ? summary.FeaturesAt(asOf) : null,
+            history.FeaturesAt(asOf),
             S.ModelVersion,
             S.SegmentId,
             S.IsInsider == true,
@@ -207,13 +206,12 @@ public sealed class CustomerGrain(
             asOf = model.AsOf;
         }
 
-        var summary = history.SummaryBefore(asOf.AddDays(1));
-        if (!summary.HasPurchases)
+        if (history.FeaturesAt(asOf) is not { } features)
         {
             return null; // only returns: never clustered
         }
 
-        var assignment = model.Classify(summary.FeaturesAt(asOf), S.IsInsider);
+        var assignment = model.Classify(features, S.IsInsider);
         var now = time.GetUtcNow();
         var changed = S.ModelVersion != model.Version || S.SegmentId != assignment.SegmentId || S.IsInsider != assignment.IsInsider;
         if (assignment.IsInsider != (S.IsInsider == true))

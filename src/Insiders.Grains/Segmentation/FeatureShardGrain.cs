@@ -33,14 +33,12 @@ public sealed class FeatureShardGrain(
 
     public Task<Immutable<CustomerFeatures[]>> Features(DateOnly asOf)
     {
-        var cut = asOf.AddDays(1);
         var rows = new List<CustomerFeatures>(state.State.Customers.Count);
         foreach (var report in state.State.Customers.Values)
         {
-            var summary = report.History.SummaryBefore(cut);
-            if (summary.HasPurchases)
+            if (report.History.FeaturesAt(asOf) is { } features)
             {
-                rows.Add(summary.FeaturesAt(asOf));
+                rows.Add(features);
             }
         }
 
@@ -62,8 +60,7 @@ public sealed class FeatureShardGrain(
         int customers = 0, entered = 0, left = 0;
         foreach (var (id, report) in state.State.Customers)
         {
-            var summary = report.History.SummaryBefore(asOf.AddDays(1));
-            if (!summary.HasPurchases)
+            if (report.History.FeaturesAt(asOf) is not { } features)
             {
                 continue;
             }
@@ -74,7 +71,7 @@ public sealed class FeatureShardGrain(
                 continue; // already classified by this model (its grain did, on an event)
             }
 
-            var assignment = model.Classify(summary.FeaturesAt(asOf), report.IsInsider);
+            var assignment = model.Classify(features, report.IsInsider);
             if (assignment.IsInsider != (report.IsInsider == true))
             {
                 toCall.Add(id);

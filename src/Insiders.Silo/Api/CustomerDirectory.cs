@@ -47,10 +47,9 @@ internal sealed class CustomerDirectory(IGrainFactory grains, IOptions<InsidersO
             {
                 // As the customer grain does: the clock date, or the customer's own last activity if later.
                 var asOf = r.History.LastActivity is { } last && last > pointer.Clock ? last : pointer.Clock;
-                var summary = r.History.SummaryBefore(asOf.AddDays(1));
-                if (summary.HasPurchases)
+                if (r.History.FeaturesAt(asOf) is { } features)
                 {
-                    rows.Add(new DirectoryRow(r.History, summary.FeaturesAt(asOf), r.SegmentId, r.IsInsider == true));
+                    rows.Add(new DirectoryRow(r.History, features, r.SegmentId, r.IsInsider == true));
                 }
             }
 

@@ -27,9 +27,9 @@ public sealed class PostgresReadModelStore(NpgsqlDataSource dataSource) : IReadM
         // only replayed older batches) would otherwise see no purchases yet and leave the customer out for good.
         var rows = reports
             .Select(r => (Report: r, AsOf: r.History.LastActivity is { } last && last > asOf ? last : asOf))
-            .Select(x => (x.Report, x.AsOf, Summary: x.Report.History.SummaryBefore(x.AsOf.AddDays(1))))
-            .Where(x => x.Summary.HasPurchases)
-            .Select(x => (x.Report, x.AsOf, Features: x.Summary.FeaturesAt(x.AsOf)))
+            .Select(x => (x.Report, x.AsOf, Features: x.Report.History.FeaturesAt(x.AsOf)))
+            .Where(x => x.Features is not null)
+            .Select(x => (x.Report, x.AsOf, Features: x.Features!))
             .ToArray();
         if (rows.Length == 0)
         {

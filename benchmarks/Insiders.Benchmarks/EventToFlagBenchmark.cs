@@ -16,14 +16,20 @@ public sealed record EventToFlagOptions(
     int Customers, IReadOnlyList<int> Rates, TimeSpan Duration, TimeSpan Warmup, int Runs, TimeSpan BatchInterval, string DataDirectory, int Seed,
     IReadOnlyDictionary<string, string?> Settings);
 
-/// <summary>Latency percentiles (ms) of one run: each line from its batch's scheduled submission to the acknowledgement.</summary>
-public sealed record LatencyRun(string Label, int Rate, int BatchSize, long Lines, double AchievedRate, double P50, double P99, double Max, int Checked, int Mismatched)
+/// <summary>
+/// Latency percentiles (ms) of one run: each line from its batch's scheduled submission to the acknowledgement. Tail
+/// attribution, over the slowest 1% of batches (medians): <c>TailGcPause</c>, the GC pause time from just before the
+/// batch was due to its acknowledgement; <c>TailLate</c>, how late the load generator's thread woke for it (the time
+/// it could not run: GC suspension or two busy cores).
+/// </summary>
+public sealed record LatencyRun(string Label, int Rate, int BatchSize, long Lines, double AchievedRate, double P50, double P99, double Max, int Checked, int Mismatched,
+    double TailGcPause, double TailLate)
 {
     public static LatencyRun Median(IReadOnlyList<LatencyRun> runs)
     {
         double M(Func<LatencyRun, double> f) => runs.Select(f).Order().ElementAt(runs.Count / 2);
         return new LatencyRun(runs[0].Label, runs[0].Rate, runs[0].BatchSize, (long)M(r => r.Lines), M(r => r.AchievedRate), M(r => r.P50), M(r => r.P99), M(r => r.Max),
-            runs.Sum(r => r.Checked), runs.Sum(r => r.Mismatched));
+            runs.Sum(r => r.Checked), runs.Sum(r => r.Mismatched), M(r => r.TailGcPause), M(r => r.TailLate));
     }
 }
 
@@ -94,7 +100,7 @@ public static class EventToFlagBenchmark
                     var run = await RunScheduleAsync("silo", rate, batchSize, o, batches, async batch => (await pipeline.IngestAsync(batch.Lines)).Accepted,
                         batch => CheckAsync(grains, model.Version, batch));
                     silo.Add(run);
-                    await log.WriteLineAsync($"silo {rate}/s run {r + 1}: p50 {run.P50:0.00} ms, p99 {run.P99:0.00} ms, max {run.Max:0.00} ms, achieved {run.AchievedRate:N0}/s, checked {run.Checked}, mismatched {run.Mismatched}");
+                    await log.WriteLineAsync($"silo {rate}/s run {r + 1}: p50 {run.P50:0.00} ms, p99 {run.P99:0.00} ms, max {run.Max:0.00} ms (slowest 1%: GC pause {run.TailGcPause:0.0} ms, generator late {run.TailLate:0.0} ms), achieved {run.AchievedRate:N0}/s, checked {run.Checked}, mismatched {run.Mismatched}");
                 }
 
                 results.Add((baseline, silo));
@@ -150,6 +156,8 @@ public static class EventToFlagBenchmark
         var interval = Stopwatch.Frequency * (double)batchSize / rate;
         var warmupBatches = (int)(o.Warmup.TotalSeconds * rate / batchSize);
         var latency = new double[batches.Count];
+        var paused = new double[batches.Count];
+        var woke = new double[batches.Count];
         var tasks = new Task[batches.Count];
         int checkedCount = 0, mismatched = 0;
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
@@ -158,13 +166,16 @@ public static class EventToFlagBenchmark
             for (var j = 0; j < batches.Count; j++)
             {
                 var due = start + (long)(j * interval);
+                var pauseBefore = GC.GetTotalPauseDuration(); // before the wait: a GC suspending this thread counts
                 WaitUntil(due);
                 var index = j;
+                woke[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
                 tasks[j] = Task.Run(async () =>
                 {
                     var batch = batches[index];
                     await submit(batch);
                     latency[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
+                    paused[index] = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
                     if (check is not null && batch.CheckCustomer is not null && index >= warmupBatches)
                     {
                         Interlocked.Increment(ref checkedCount);
@@ -182,10 +193,13 @@ public static class EventToFlagBenchmark
         await Task.WhenAll(tasks);
         var elapsed = (Stopwatch.GetTimestamp() - measuredStart) / (double)Stopwatch.Frequency;
         var measured = latency[warmupBatches..];
+        var tail = Enumerable.Range(warmupBatches, measured.Length).OrderByDescending(i => latency[i]).Take(Math.Max(1, measured.Length / 100)).ToArray();
+        double TailMedian(double[] values) => tail.Select(i => values[i]).Order().ElementAt(tail.Length / 2);
         // Every line of a batch has its batch's latency.
         Array.Sort(measured);
         var lines = (long)measured.Length * batchSize;
-        return new LatencyRun(label, rate, batchSize, lines, lines / elapsed, Pct(measured, 0.50), Pct(measured, 0.99), measured[^1], checkedCount, mismatched);
+        return new LatencyRun(label, rate, batchSize, lines, lines / elapsed, Pct(measured, 0.50), Pct(measured, 0.99), measured[^1], checkedCount, mismatched,
+            TailMedian(paused), TailMedian(woke));
     }
 
     // Sleeps or yields (never spins a core away from the silo); lateness is charged to the batch anyway.
@@ -247,12 +261,12 @@ public static class EventToFlagBenchmark
         var sb = new StringBuilder();
         sb.AppendLine(c, $"{o.Customers:N0} customers in the silo; open loop, one batch every {o.BatchInterval.TotalMilliseconds:0} ms; {o.Duration.TotalSeconds:0} s measured after {o.Warmup.TotalSeconds:0} s warm-up; silo: median of {o.Runs} runs.");
         sb.AppendLine();
-        sb.AppendLine("| rate | lines per batch | silo p50 | silo p99 | silo max | achieved | baseline p50 | baseline p99 | baseline max | status read back (reflected / checked) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| rate | lines per batch | silo p50 | silo p99 | silo max | slowest 1%: GC pause / generator late | achieved | baseline p50 | baseline p99 | baseline max | status read back (reflected / checked) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (baseline, silo) in results)
         {
             var m = LatencyRun.Median(silo);
-            sb.AppendLine(c, $"| {m.Rate:N0}/s | {m.BatchSize} | {m.P50:0.00} ms | {m.P99:0.00} ms | {m.Max:0.00} ms | {m.AchievedRate:N0}/s | {baseline.P50:0.00} ms | {baseline.P99:0.00} ms | {baseline.Max:0.00} ms | {m.Checked - m.Mismatched} / {m.Checked} |");
+            sb.AppendLine(c, $"| {m.Rate:N0}/s | {m.BatchSize} | {m.P50:0.00} ms | {m.P99:0.00} ms | {m.Max:0.00} ms | {m.TailGcPause:0.0} / {m.TailLate:0.0} ms | {m.AchievedRate:N0}/s | {baseline.P50:0.00} ms | {baseline.P99:0.00} ms | {baseline.Max:0.00} ms | {m.Checked - m.Mismatched} / {m.Checked} |");
         }
 
         sb.AppendLine();

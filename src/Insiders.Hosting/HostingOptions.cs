@@ -15,6 +15,14 @@ public sealed class HostingOptions
     /// <summary>How often the running service checkpoints ingestion (flushes touched grains).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The thread pool's minimum worker threads (raised, never lowered). The embedded store's SQLite calls block the
+    /// thread they run on (Microsoft.Data.Sqlite has no asynchronous I/O), and while a checkpoint writes, the few threads
+    /// of a small machine's default minimum are all blocked: every other grain call then waits for the pool to add a
+    /// thread (about two a second), hundreds of milliseconds. Measured in docs/benchmarks.md (event-to-flag).
+    /// </summary>
+    public int MinThreadPoolThreads { get; set; } = 32;
+
     /// <summary>PostgreSQL mode: apply the deploy/postgres scripts (idempotent, advisory-locked) when the silo starts.</summary>
     public bool ApplySchema { get; set; } = true;
 

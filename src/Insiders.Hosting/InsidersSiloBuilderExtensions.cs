@@ -20,6 +20,15 @@ public static class InsidersSiloBuilderExtensions
 {
     private const string NpgsqlInvariant = "Npgsql";
 
+    private static void RaiseMinThreads(int workers)
+    {
+        ThreadPool.GetMinThreads(out var currentWorkers, out var io);
+        if (workers > currentWorkers)
+        {
+            ThreadPool.SetMinThreads(workers, io);
+        }
+    }
+
     /// <summary>
     /// Adds Insiders to the silo with storage chosen by <c>Insiders:Storage</c>: the embedded SQLite default (one silo
     /// on loopback) or PostgreSQL (<c>ConnectionStrings:Insiders</c>; membership, grain state and reminders through the
@@ -31,6 +40,7 @@ public static class InsidersSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var hosting = configuration.GetSection(InsidersOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         silo.AddInsidersCore(configuration);
+        RaiseMinThreads(hosting.MinThreadPoolThreads);
         var siloPort = hosting.SiloPort ?? FreePort();
         var gatewayPort = hosting.GatewayPort ?? FreePort();
         switch (hosting.Storage)

@@ -7,12 +7,47 @@ namespace Insiders.Tests;
 
 /// <summary>
 /// Failures the grain tests switch on for one customer at a time: its grain-state writes, or the recording of its
-/// transitions. Everything else passes through to the fixture's memory storage and transition store.
+/// transitions; and, for any one grain, state writes that fail or wait until the test lets them through. Everything
+/// else passes through to the fixture's memory storage and transition store.
 /// </summary>
 public static class FaultSwitches
 {
     private static readonly ConcurrentDictionary<string, bool> s_failWrites = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, bool> s_failRecords = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<GrainId, bool> s_failGrainWrites = new();
+    private static readonly ConcurrentDictionary<GrainId, HeldWrites> s_heldWrites = new();
+
+    /// <summary>State writes of <paramref name="grain"/> wait (each signals <see cref="HeldWrites.Started"/>) until released.</summary>
+    public static HeldWrites HoldStateWrites(GrainId grain) => s_heldWrites[grain] = new HeldWrites(grain);
+
+    /// <summary>State writes of <paramref name="grain"/> throw while on.</summary>
+    public static void FailStateWrites(GrainId grain, bool fail)
+    {
+        if (fail)
+        {
+            s_failGrainWrites[grain] = true;
+        }
+        else
+        {
+            s_failGrainWrites.TryRemove(grain, out _);
+        }
+    }
+
+    public sealed class HeldWrites(GrainId grain)
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Released => _release.Task;
+
+        /// <summary>Lets the held write (and later ones) through.</summary>
+        public void Release()
+        {
+            s_heldWrites.TryRemove(grain, out _);
+            _release.TrySetResult();
+        }
+    }
 
     public static void FailStateWrites(string customerId, bool fail) => Set(s_failWrites, customerId, fail);
 
@@ -36,12 +71,21 @@ public static class FaultSwitches
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
             inner.ReadStateAsync(stateName, grainId, grainState);
 
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
             var key = grainId.Key.ToString();
-            return s_failWrites.Keys.Any(id => key.Contains(id, StringComparison.Ordinal))
-                ? throw new IOException($"injected state-write failure for {key}")
-                : inner.WriteStateAsync(stateName, grainId, grainState);
+            if (s_failGrainWrites.ContainsKey(grainId) || s_failWrites.Keys.Any(id => key.Contains(id, StringComparison.Ordinal)))
+            {
+                throw new IOException($"injected state-write failure for {grainId}");
+            }
+
+            if (s_heldWrites.TryGetValue(grainId, out var held))
+            {
+                held.Started.TrySetResult();
+                await held.Released;
+            }
+
+            await inner.WriteStateAsync(stateName, grainId, grainState);
         }
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>

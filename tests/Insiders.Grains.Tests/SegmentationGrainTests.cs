@@ -215,6 +215,42 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.Equal(4m, status.Features!.GrossRevenue);
     }
 
+    [Fact]
+    public async Task Shard_ReportWhileItsFlushWrites_IsAnsweredAtOnce_AndTheNextFlushPersistsIt()
+    {
+        // A shard no other test uses (the fixture has 4), so its writes can be held.
+        var shard = fixture.Grains.GetGrain<IFeatureShardGrain>(1_000 + Random.Shared.Next(1_000_000));
+        var id = shard.GetGrainId();
+        static CustomerReport ReportOf(string customer) => new(new Features.CustomerHistory(customer, []), 1, 0, null, null, 1, Guid.NewGuid(), 1);
+        var activation = await shard.Report(new[] { ReportOf("shard-a") }.AsImmutable());
+
+        var held = FaultSwitches.HoldStateWrites(id);
+        var flush = shard.Flush();
+        await held.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Ingestion's report is answered while the shard's write is still under way (it used to wait for the write).
+        var report = shard.Report(new[] { ReportOf("shard-b") }.AsImmutable());
+        Assert.Equal(activation, await report.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(flush.IsCompleted);
+        held.Release();
+        Assert.Equal(activation, await flush);
+
+        // The held write was of the reports before it; the one that arrived meanwhile is written by the next flush. Then
+        // no write gets through any more (also not the deactivation's): what comes back is what the flushes stored.
+        await shard.Flush();
+        FaultSwitches.FailStateWrites(id, true);
+        try
+        {
+            await fixture.Cluster.DeactivateAsync(shard);
+            var stored = (await shard.Reports()).Value.Select(r => r.History.CustomerId).Order().ToArray();
+            Assert.Equal(["shard-a", "shard-b"], stored);
+        }
+        finally
+        {
+            FaultSwitches.FailStateWrites(id, false);
+        }
+    }
+
     // A fresh customer id (and a model to classify it against, trained when the collection has none yet).
     private async Task<(ICustomerGrain Grain, string Customer)> NewBigSpenderAsync(string prefix)
     {

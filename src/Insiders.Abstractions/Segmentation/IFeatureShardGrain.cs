@@ -12,8 +12,12 @@ namespace Insiders.Segmentation;
 [Alias("insiders.feature-shard")]
 public interface IFeatureShardGrain : IGrainWithIntegerKey
 {
-    /// <summary>Keeps the newest report of each customer; returns the activation id (a change means reports were lost).</summary>
-    [Alias("report")]
+    /// <summary>
+    /// Keeps the newest report of each customer; returns the activation id (a change means reports were lost). Runs
+    /// while the shard's <see cref="Flush"/> is writing (the write takes a copy), so ingestion never waits for a shard's
+    /// state write.
+    /// </summary>
+    [Alias("report"), AlwaysInterleave]
     Task<Guid> Report(Immutable<CustomerReport[]> reports);
 
     /// <summary>

@@ -18,8 +18,18 @@ public sealed class FeatureShardGrain(
     ModelCache models) : Grain, IFeatureShardGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
-    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+
+    // The live reports. Report interleaves with everything else (it never awaits), so a flush writes a copy of this
+    // (the storage provider serialises after its own awaits) and takes the set of changed ids before it awaits.
+    private Dictionary<string, CustomerReport> _customers = new(StringComparer.Ordinal);
+    private HashSet<string> _changed = new(StringComparer.Ordinal);
     private bool _dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _customers = new Dictionary<string, CustomerReport>(state.State.Customers, StringComparer.Ordinal);
+        return base.OnActivateAsync(cancellationToken);
+    }
 
     public Task<Guid> Report(Immutable<CustomerReport[]> reports)
     {
@@ -33,8 +43,8 @@ public sealed class FeatureShardGrain(
 
     public Task<Immutable<CustomerFeatures[]>> Features(DateOnly asOf)
     {
-        var rows = new List<CustomerFeatures>(state.State.Customers.Count);
-        foreach (var report in state.State.Customers.Values)
+        var rows = new List<CustomerFeatures>(_customers.Count);
+        foreach (var report in _customers.Values)
         {
             if (report.History.FeaturesAt(asOf) is { } features)
             {
@@ -46,7 +56,7 @@ public sealed class FeatureShardGrain(
     }
 
     public Task<Immutable<CustomerReport[]>> Reports() =>
-        Task.FromResult(state.State.Customers.Values.ToArray().AsImmutable());
+        Task.FromResult(_customers.Values.ToArray().AsImmutable());
 
     public async Task<SweepResult> Sweep(SegmentModel model, DateOnly asOf)
     {
@@ -58,7 +68,7 @@ public sealed class FeatureShardGrain(
         var toCall = new List<string>();
         var relabelled = new List<CustomerReport>();
         int customers = 0, entered = 0, left = 0;
-        foreach (var (id, report) in state.State.Customers)
+        foreach (var (id, report) in _customers)
         {
             if (report.History.FeaturesAt(asOf) is not { } features)
             {
@@ -94,7 +104,7 @@ public sealed class FeatureShardGrain(
             var window = chunk.Select(id => GrainFactory.Customer(id).Reclassify(model.Version, asOf));
             foreach (var updated in await Task.WhenAll(window))
             {
-                var before = state.State.Customers[updated.History.CustomerId].IsInsider == true;
+                var before = _customers[updated.History.CustomerId].IsInsider == true;
                 if (updated.IsInsider == true && !before)
                 {
                     entered++;
@@ -112,20 +122,39 @@ public sealed class FeatureShardGrain(
         return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left, toCall.Count);
     }
 
+    // Everything reported before this call is persisted when it returns; reports that arrive while it writes are
+    // left dirty for the next flush.
     public async Task<Guid> Flush()
     {
         if (_dirty)
         {
-            await state.WriteStateAsync();
             _dirty = false;
+            state.State = new FeatureShardState { Customers = new Dictionary<string, CustomerReport>(_customers, StringComparer.Ordinal) };
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                _dirty = true;
+                throw;
+            }
         }
 
         if (_changed.Count > 0)
         {
-            await models.GetAsync(); // the clock as the cluster knows it, not only as this silo has seen it
-            var clock = models.Clock;
-            await readModel.UpsertCustomersAsync(_changed.Select(id => state.State.Customers[id]).ToArray(), clock);
-            _changed.Clear();
+            var changed = _changed;
+            _changed = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                await models.GetAsync(); // the clock as the cluster knows it, not only as this silo has seen it
+                await readModel.UpsertCustomersAsync(changed.Select(id => _customers[id]).ToArray(), models.Clock);
+            }
+            catch
+            {
+                _changed.UnionWith(changed);
+                throw;
+            }
         }
 
         return _activation;
@@ -139,11 +168,10 @@ public sealed class FeatureShardGrain(
 
     private void Upsert(CustomerReport report)
     {
-        var customers = state.State.Customers;
         var id = report.History.CustomerId;
-        if (!customers.TryGetValue(id, out var existing) || report.Supersedes(existing))
+        if (!_customers.TryGetValue(id, out var existing) || report.Supersedes(existing))
         {
-            customers[id] = report;
+            _customers[id] = report;
             _dirty = true;
             _changed.Add(id);
         }

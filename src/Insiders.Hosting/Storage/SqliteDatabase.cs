@@ -23,8 +23,11 @@ public sealed class SqliteDatabase : IDisposable
     public const string LockFileName = "insiders.lock";
 
     private readonly FileStream _lock;
+    private readonly ManualResetEventSlim _stopping = new();
     private DbDataSource? _dataSource;
     private DbDataSource? _journalDataSource;
+    private Thread? _walCheckpointer;
+    private long _walCheckpointFailures;
 
     private SqliteDatabase(string dataDirectory, FileStream directoryLock)
     {
@@ -71,6 +74,7 @@ public sealed class SqliteDatabase : IDisposable
 
             db.MoveJournalFromMainFile();
             db.KeepSequencesAfterCheckpoints();
+            db.StartWalCheckpointer();
         }
         catch
         {
@@ -84,8 +88,53 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Releases the data directory (connections still pooled are closed).</summary>
     public void Dispose()
     {
+        _stopping.Set();
+        _walCheckpointer?.Join();
         SqliteConnection.ClearAllPools();
         _lock.Dispose();
+    }
+
+    /// <summary>How often the background checkpointer copies both WAL files back into their databases.</summary>
+    public static readonly TimeSpan WalCheckpointInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Background WAL checkpoints that failed (each is retried at the next interval).</summary>
+    public long WalCheckpointFailures => Interlocked.Read(ref _walCheckpointFailures);
+
+    /// <summary>Runs one passive WAL checkpoint of both files now (what the background checkpointer does every interval).</summary>
+    public void CheckpointWal()
+    {
+        foreach (var source in new[] { DataSource, JournalDataSource })
+        {
+            try
+            {
+                using var connection = Open(source);
+                Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (Exception e) when (e is SqliteException or IOException)
+            {
+                Interlocked.Increment(ref _walCheckpointFailures);
+            }
+        }
+    }
+
+    // Connections never checkpoint on commit (wal_autocheckpoint=0, SqliteConnectionSource): a checkpoint copies the WAL
+    // into the database and fsyncs it, tens of milliseconds that would otherwise fall on whichever write crossed the
+    // threshold — a journal append an HTTP client waits for, or a grain's flush its next event waits behind. A passive
+    // checkpoint waits for nobody and nobody waits for it; it runs on a thread of its own, off the thread pool.
+    private void StartWalCheckpointer()
+    {
+        _walCheckpointer = new Thread(() =>
+        {
+            while (!_stopping.Wait(WalCheckpointInterval))
+            {
+                CheckpointWal();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "insiders-sqlite-wal-checkpoint",
+        };
+        _walCheckpointer.Start();
     }
 
     // FileShare.None is an exclusive advisory lock (flock) on Unix and a sharing lock on Windows. The holder's pid goes

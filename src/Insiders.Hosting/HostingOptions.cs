@@ -21,7 +21,7 @@ public sealed class HostingOptions
     /// of a small machine's default minimum are all blocked: every other grain call then waits for the pool to add a
     /// thread (about two a second), hundreds of milliseconds. Measured in docs/benchmarks.md (event-to-flag).
     /// </summary>
-    public int MinThreadPoolThreads { get; set; } = 32;
+    public int MinThreadPoolThreads { get; set; } = 16;
 
     /// <summary>PostgreSQL mode: apply the deploy/postgres scripts (idempotent, advisory-locked) when the silo starts.</summary>
     public bool ApplySchema { get; set; } = true;

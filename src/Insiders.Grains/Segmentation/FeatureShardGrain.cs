@@ -99,23 +99,22 @@ public sealed class FeatureShardGrain(
             Upsert(report);
         }
 
-        foreach (var chunk in toCall.Chunk(options.Value.Parallelism))
+        // A sliding window (not chunks that each wait for their slowest call). Should a call fail, nothing of this
+        // sweep is kept here: the coordinator sweeps again, and a customer already reclassified answers the same.
+        var reclassified = await CallWindow.ForEachAsync(toCall, id => GrainFactory.Customer(id).Reclassify(model.Version, asOf), options.Value.Parallelism);
+        foreach (var updated in reclassified)
         {
-            var window = chunk.Select(id => GrainFactory.Customer(id).Reclassify(model.Version, asOf));
-            foreach (var updated in await Task.WhenAll(window))
+            var before = _customers[updated.History.CustomerId].IsInsider == true;
+            if (updated.IsInsider == true && !before)
             {
-                var before = _customers[updated.History.CustomerId].IsInsider == true;
-                if (updated.IsInsider == true && !before)
-                {
-                    entered++;
-                }
-                else if (updated.IsInsider != true && before)
-                {
-                    left++;
-                }
-
-                Upsert(updated);
+                entered++;
             }
+            else if (updated.IsInsider != true && before)
+            {
+                left++;
+            }
+
+            Upsert(updated);
         }
 
         await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away

@@ -1,4 +1,5 @@
 using Insiders.Customers;
+using Insiders.Infrastructure;
 using Insiders.Segmentation;
 using System.Diagnostics;
 using Insiders.Storage;
@@ -330,7 +331,7 @@ public sealed partial class IngestionPipeline(
     private async Task<(List<CustomerReport> Reports, List<string> Lost)> ApplyAllAsync(
         Generation generation, IEnumerable<KeyValuePair<string, List<TransactionLine>>> work, bool complete, long? arrivedAt = null)
     {
-        var reports = await ForEachWindowAsync(work, ApplyAsync, _options.Parallelism);
+        var reports = await CallWindow.ForEachAsync(work, ApplyAsync, _options.Parallelism);
         var lost = reports.Where(r => generation.Remember(r, complete)).Select(r => r.History.CustomerId).ToList();
         return (reports, lost);
 
@@ -399,7 +400,7 @@ public sealed partial class IngestionPipeline(
             {
                 // FlushParallelism wide, like the customers: a shard takes no reports while it writes, and with all of
                 // them queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
-                var answers = await ForEachWindowAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), _options.FlushParallelism);
+                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), _options.FlushParallelism);
                 var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
                 await RestoreShardsAsync(generation, lost);
                 return lost;
@@ -440,7 +441,7 @@ public sealed partial class IngestionPipeline(
     private Task FlushCustomersAsync(Generation generation, List<string> customerIds, CancellationToken cancellationToken) =>
         UntilNoneLostAsync("Customers", customerIds, async ids =>
         {
-            var answers = await ForEachWindowAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
+            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
             var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
             if (lost.Count > 0)
             {
@@ -484,55 +485,6 @@ public sealed partial class IngestionPipeline(
     }
 
     private int ShardOf(string customerId) => InsidersOptions.ShardOf(customerId, _options.Shards);
-
-    // At most `width` calls in flight, a new one starting as soon as any finishes (no wait for the slowest of a window);
-    // after a failure no further calls start, and the failure is rethrown once the calls in flight are done.
-    private static async Task<List<T>> ForEachWindowAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int width)
-    {
-        var results = new List<T>();
-        using var next = items.GetEnumerator();
-        var failed = false;
-
-        async Task Worker()
-        {
-            while (true)
-            {
-                TItem item;
-                lock (results)
-                {
-                    if (failed || !next.MoveNext())
-                    {
-                        return;
-                    }
-
-                    item = next.Current;
-                }
-
-                try
-                {
-                    var result = await call(item);
-                    lock (results)
-                    {
-                        results.Add(result);
-                    }
-                }
-                catch
-                {
-                    failed = true;
-                    throw;
-                }
-            }
-        }
-
-        var workers = new Task[Math.Max(1, width)];
-        for (var i = 0; i < workers.Length; i++)
-        {
-            workers[i] = Worker();
-        }
-
-        await Task.WhenAll(workers);
-        return results;
-    }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Delivered {Lines} journaled lines of writer {Writer} again (after its checkpoint {Checkpoint})")]
     private static partial void LogAdopted(ILogger logger, long lines, string writer, long checkpoint);

@@ -43,6 +43,12 @@ public sealed class SqliteDatabase : IDisposable
 
     public string JournalConnectionString { get; }
 
+    /// <summary>
+    /// Taken around each write to the state file by this process's frequent writers (grain state, transitions), so that
+    /// they queue here, without a thread, instead of inside SQLite (see <see cref="SqliteSerializedGrainStorage"/>).
+    /// </summary>
+    public SemaphoreSlim StateWriteGate { get; } = new(1, 1);
+
     /// <summary>Connections with the embedded tuning (see <see cref="SqliteConnectionSource"/>).</summary>
     public DbDataSource DataSource => _dataSource ??= new SqliteConnectionSource(ConnectionString);
 

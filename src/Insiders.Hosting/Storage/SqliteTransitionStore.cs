@@ -63,6 +63,7 @@ public sealed class SqliteTransitionStore : IInsiderTransitionStore, IAsyncDispo
                 batch.Add(pending);
             }
 
+            await _database.StateWriteGate.WaitAsync();
             try
             {
                 var (entries, exits) = Write(batch);
@@ -78,6 +79,10 @@ public sealed class SqliteTransitionStore : IInsiderTransitionStore, IAsyncDispo
                 {
                     pending.Done.TrySetException(e);
                 }
+            }
+            finally
+            {
+                _database.StateWriteGate.Release();
             }
 
             batch.Clear();

@@ -28,6 +28,7 @@ public sealed class SqliteDatabase : IDisposable
     private DbDataSource? _journalDataSource;
     private Thread? _walCheckpointer;
     private long _walCheckpointFailures;
+    private int _disposed;
 
     private SqliteDatabase(string dataDirectory, FileStream directoryLock)
     {
@@ -94,8 +95,14 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Releases the data directory (connections still pooled are closed).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Set();
         _walCheckpointer?.Join();
+        _stopping.Dispose();
         SqliteConnection.ClearAllPools();
         _lock.Dispose();
     }

@@ -18,8 +18,8 @@ public sealed record EventToFlagOptions(
 
 /// <summary>
 /// Latency percentiles (ms) of one run: each line from its batch's scheduled submission to the acknowledgement. Tail
-/// attribution, over the slowest 1% of batches (medians): <c>TailGcPause</c>, the GC pause time from just before the
-/// batch was due to its acknowledgement; <c>TailLate</c>, how late the load generator's thread woke for it (the time
+/// attribution, over the slowest 1% of batches (medians): <c>TailGcPause</c>, the GC pause time from the schedule
+/// thread's last sample before the batch was due to its acknowledgement; <c>TailLate</c>, how late the load generator's thread woke for it (the time
 /// it could not run: GC suspension or two busy cores).
 /// </summary>
 public sealed record LatencyRun(string Label, int Rate, int BatchSize, long Lines, double AchievedRate, double P50, double P99, double Max, int Checked, int Mismatched,
@@ -158,6 +158,7 @@ public static class EventToFlagBenchmark
         var latency = new double[batches.Count];
         var paused = new double[batches.Count];
         var woke = new double[batches.Count];
+        var samples = new List<(long At, TimeSpan Pause)>(batches.Count);
         var tasks = new Task[batches.Count];
         int checkedCount = 0, mismatched = 0;
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
@@ -166,9 +167,10 @@ public static class EventToFlagBenchmark
             for (var j = 0; j < batches.Count; j++)
             {
                 var due = start + (long)(j * interval);
-                var pauseBefore = GC.GetTotalPauseDuration(); // before the wait: a GC suspending this thread counts
+                samples.Add((Stopwatch.GetTimestamp(), GC.GetTotalPauseDuration()));
                 WaitUntil(due);
                 var index = j;
+                var pauseBefore = PauseAt(samples, due);
                 woke[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
                 tasks[j] = Task.Run(async () =>
                 {
@@ -200,6 +202,21 @@ public static class EventToFlagBenchmark
         var lines = (long)measured.Length * batchSize;
         return new LatencyRun(label, rate, batchSize, lines, lines / elapsed, Pct(measured, 0.50), Pct(measured, 0.99), measured[^1], checkedCount, mismatched,
             TailMedian(paused), TailMedian(woke));
+    }
+
+    // The process's total GC pause as last sampled by the schedule thread before `due`. A batch due while a GC had the
+    // process stopped is submitted only after it (with the others due meanwhile); the pause is charged to each of them.
+    private static TimeSpan PauseAt(List<(long At, TimeSpan Pause)> samples, long due)
+    {
+        for (var i = samples.Count - 1; i >= 0; i--)
+        {
+            if (samples[i].At <= due)
+            {
+                return samples[i].Pause;
+            }
+        }
+
+        return samples.Count > 0 ? samples[0].Pause : TimeSpan.Zero;
     }
 
     // Sleeps or yields (never spins a core away from the silo); lateness is charged to the batch anyway.

@@ -16,7 +16,7 @@ public sealed class HostingOptions
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// The thread pool's minimum worker threads (raised, never lowered). The embedded store's SQLite calls block the
+    /// Embedded (SQLite) mode: the thread pool's minimum worker threads (raised, never lowered). The embedded store's SQLite calls block the
     /// thread they run on (Microsoft.Data.Sqlite has no asynchronous I/O), and while a checkpoint writes, the few threads
     /// of a small machine's default minimum are all blocked: every other grain call then waits for the pool to add a
     /// thread (about two a second), hundreds of milliseconds. Measured in docs/benchmarks.md (event-to-flag).

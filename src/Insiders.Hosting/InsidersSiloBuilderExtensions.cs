@@ -41,7 +41,6 @@ public static class InsidersSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var hosting = configuration.GetSection(InsidersOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         silo.AddInsidersCore(configuration);
-        RaiseMinThreads(hosting.MinThreadPoolThreads);
         var siloPort = hosting.SiloPort ?? FreePort();
         var gatewayPort = hosting.GatewayPort ?? FreePort();
         switch (hosting.Storage)
@@ -55,6 +54,7 @@ public static class InsidersSiloBuilderExtensions
 
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
                 silo.UseInMemoryReminderService(); // one silo: the coordinator registers its schedule again at every start
+                RaiseMinThreads(hosting.MinThreadPoolThreads); // SQLite's calls block their threads (PostgreSQL's are asynchronous)
                 silo.AddInsidersSqlite(SqliteDatabase.Open(hosting.DataDirectory));
                 break;
             case StorageMode.Postgres:

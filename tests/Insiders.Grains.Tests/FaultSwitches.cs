@@ -21,17 +21,7 @@ public static class FaultSwitches
     public static HeldWrites HoldStateWrites(GrainId grain) => s_heldWrites[grain] = new HeldWrites(grain);
 
     /// <summary>State writes of <paramref name="grain"/> throw while on.</summary>
-    public static void FailStateWrites(GrainId grain, bool fail)
-    {
-        if (fail)
-        {
-            s_failGrainWrites[grain] = true;
-        }
-        else
-        {
-            s_failGrainWrites.TryRemove(grain, out _);
-        }
-    }
+    public static void FailStateWrites(GrainId grain, bool fail) => Set(s_failGrainWrites, grain, fail);
 
     public sealed class HeldWrites(GrainId grain)
     {
@@ -53,15 +43,16 @@ public static class FaultSwitches
 
     public static void FailTransitionRecords(string customerId, bool fail) => Set(s_failRecords, customerId, fail);
 
-    private static void Set(ConcurrentDictionary<string, bool> switches, string customerId, bool fail)
+    private static void Set<TKey>(ConcurrentDictionary<TKey, bool> switches, TKey key, bool fail)
+        where TKey : notnull
     {
         if (fail)
         {
-            switches[customerId] = true;
+            switches[key] = true;
         }
         else
         {
-            switches.TryRemove(customerId, out _);
+            switches.TryRemove(key, out _);
         }
     }
 

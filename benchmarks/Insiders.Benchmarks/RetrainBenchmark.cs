@@ -87,6 +87,7 @@ public static class RetrainBenchmark
         {
             var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
             var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var writes = new StateWriteCounter(host.Services.GetService<Insiders.Storage.SqliteDatabase>()?.StateWriter);
             sw.Restart();
             for (var i = 0; i < lines.Length; i += o.BatchSize)
             {
@@ -104,7 +105,7 @@ public static class RetrainBenchmark
             lines = [];
             NotePeak();
             var ingestPeak = ProcessMemory.PeakBytes;
-            await log.WriteLineAsync($"ingest {ingest.TotalSeconds:0.0} s, checkpoint {checkpoint.TotalSeconds:0.0} s, peak {ProcessMemory.Gb(ingestPeak)}");
+            await log.WriteLineAsync($"ingest {ingest.TotalSeconds:0.0} s, checkpoint {checkpoint.TotalSeconds:0.0} s, peak {ProcessMemory.Gb(ingestPeak)}{writes.Since()}");
 
             var coordinator = grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey);
             var runs = new List<RetrainRun>();
@@ -125,7 +126,7 @@ public static class RetrainBenchmark
                     result.Customers, result.K, result.Sweep.Reclassified, result.Sweep.Called, ProcessMemory.PeakBytes, ProcessMemory.GcPeakHeapBytes());
                 NotePeak();
                 runs.Add(run);
-                await log.WriteLineAsync($"retrain v{run.Version}: snapshot {run.Snapshot.TotalSeconds:0.00} s, fit {run.Fit.TotalSeconds:0.00} s, reclassify {run.Reclassify.TotalSeconds:0.00} s ({run.Reclassified:N0} changed, {run.Called:N0} called), peak {ProcessMemory.Gb(run.PeakBytes)}");
+                await log.WriteLineAsync($"retrain v{run.Version}: snapshot {run.Snapshot.TotalSeconds:0.00} s, fit {run.Fit.TotalSeconds:0.00} s, reclassify {run.Reclassify.TotalSeconds:0.00} s ({run.Reclassified:N0} changed, {run.Called:N0} called), peak {ProcessMemory.Gb(run.PeakBytes)}{writes.Since()}");
                 await pipeline.CheckpointAsync();
             }
 
@@ -184,5 +185,25 @@ public static class RetrainBenchmark
         {
             writer.WriteLine(string.Join(',', space.Transform(row).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         }
+    }
+}
+
+/// <summary>The embedded state writer's writes and transactions since the last call (nothing on PostgreSQL).</summary>
+internal sealed class StateWriteCounter(Insiders.Storage.SqliteStateWriter? writer)
+{
+    private long _writes = writer?.Writes ?? 0;
+    private long _commits = writer?.Commits ?? 0;
+
+    public string Since()
+    {
+        if (writer is null)
+        {
+            return "";
+        }
+
+        long writes = writer.Writes, commits = writer.Commits;
+        var text = $"; {writes - _writes:N0} state writes in {commits - _commits:N0} transactions";
+        (_writes, _commits) = (writes, commits);
+        return text;
     }
 }

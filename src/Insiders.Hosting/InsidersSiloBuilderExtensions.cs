@@ -19,7 +19,6 @@ namespace Insiders;
 public static class InsidersSiloBuilderExtensions
 {
     private const string NpgsqlInvariant = "Npgsql";
-    private const string SqliteProviderName = InsidersNames.Storage + "-sqlite";
 
     private static void RaiseMinThreads(int workers)
     {
@@ -132,15 +131,11 @@ public static class InsidersSiloBuilderExtensions
     public static ISiloBuilder AddInsidersSqlite(this ISiloBuilder silo, SqliteDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        // The provider under a name of its own (its lifecycle participant keeps that name); grains use it through the
-        // decorator that takes its writes one at a time.
-        silo.AddAdoNetGrainStorage(SqliteProviderName, (AdoNetGrainStorageOptions o) =>
+        silo.AddAdoNetGrainStorage(InsidersNames.Storage, (AdoNetGrainStorageOptions o) =>
         {
             o.Invariant = "System.Data.SQLite"; // Orleans maps this invariant to Microsoft.Data.Sqlite
-            o.DataSource = database.DataSource;
+            o.DataSource = database.GrainStorageDataSource; // writes committed in groups (SqliteStateWriter)
         });
-        silo.Services.AddKeyedSingleton<IGrainStorage>(InsidersNames.Storage, (sp, _) =>
-            new SqliteSerializedGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(SqliteProviderName), database));
         silo.Services.AddSingleton(_ => database); // created by a factory: the host disposes it (and so unlocks the directory)
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();

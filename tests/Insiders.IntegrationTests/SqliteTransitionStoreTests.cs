@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Insiders.Tests;
 
 /// <summary>
-/// The embedded transition store commits concurrent calls together: every call returns once its rows are committed,
-/// each (customer, sequence) is stored and counted once however often and concurrently it is recorded, and the calls
-/// queued when the store is disposed are still written.
+/// The embedded transition store: every call returns once its rows are committed, each (customer, sequence) is stored
+/// and counted once however often and concurrently it is recorded, and the calls queued when the database closes are
+/// still written.
 /// </summary>
 public sealed class SqliteTransitionStoreTests : IDisposable
 {
@@ -60,13 +60,13 @@ public sealed class SqliteTransitionStoreTests : IDisposable
         Assert.Equal(200, stored.Count(s => s.Transition.Entered));
         Assert.Equal(400, Interlocked.Read(ref counted));
 
-        // Queued at disposal: still written before it returns.
+        // Queued when the database closes: still written before it returns.
         var last = store.RecordAsync([Entry(999, 1)]);
-        await store.DisposeAsync();
+        db.Dispose();
         await last;
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.RecordAsync([Entry(1000, 1)]));
-        var reopened = new SqliteTransitionStore(db, NewMetrics());
+        using var reopenedDb = SqliteDatabase.Open(_dir);
+        var reopened = new SqliteTransitionStore(reopenedDb, NewMetrics());
         Assert.Contains(await reopened.ReadAsync(0, 10_000, TestContext.Current.CancellationToken), s => s.Transition.CustomerId == "c999");
-        await reopened.DisposeAsync();
     }
 }

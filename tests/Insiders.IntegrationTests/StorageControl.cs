@@ -22,7 +22,13 @@ internal sealed class StorageControl
 
     public bool Crashed { get; private set; }
 
-    public void HoldNextWrite(string stateName) => Volatile.Write(ref _holdStateName, stateName);
+    public void HoldNextWrite(string stateName)
+    {
+        lock (_release)
+        {
+            _holdStateName = stateName;
+        }
+    }
 
     public void Release() => _release.TrySetResult();
 
@@ -40,11 +46,21 @@ internal sealed class StorageControl
 
     private async Task BeforeWriteAsync(string stateName, GrainId grainId)
     {
-        if (Interlocked.CompareExchange(ref _holdStateName, null, stateName) == stateName)
+        // Only the first write of that state name is held. (A compare-exchange compared the names by reference: the
+        // test's literal and Orleans' name are different strings, so nothing was ever cleared and every later write
+        // waited for the release too — unseen while the checkpoint flushed one customer at a time.)
+        lock (_release)
         {
-            Held.TrySetResult(grainId);
-            await _release.Task;
+            if (_holdStateName != stateName)
+            {
+                return;
+            }
+
+            _holdStateName = null;
         }
+
+        Held.TrySetResult(grainId);
+        await _release.Task;
     }
 
     private sealed class ControlledGrainStorage(IGrainStorage inner, StorageControl control) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>

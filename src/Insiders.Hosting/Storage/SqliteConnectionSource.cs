@@ -1,4 +1,6 @@
+using System.Data;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Insiders.Storage;
@@ -6,35 +8,124 @@ namespace Insiders.Storage;
 /// <summary>
 /// Hands the Orleans ADO.NET provider (and our own stores) connections that are set up for the embedded workload:
 /// WAL journal with synchronous=NORMAL (a committed write survives a process crash; fsync happens at checkpoints).
+/// <para>
+/// Given a <see cref="SqliteStateWriter"/> and the text of the provider's write queries, the commands of these
+/// connections send those queries to the writer, which commits them in groups (see <see cref="GroupCommittedQueries"/>);
+/// everything else runs on the connection as usual.
+/// </para>
 /// </summary>
-internal sealed class SqliteConnectionSource(string connectionString) : DbDataSource
+internal sealed class SqliteConnectionSource(string connectionString, GroupCommittedQueries? groupCommitted = null) : DbDataSource
 {
+    // The native connections (pooled, so reused by many SqliteConnection objects) that already run with the pragmas.
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Tuned = new();
+
     public override string ConnectionString { get; } = connectionString;
 
-    protected override DbConnection CreateDbConnection() => new TunedSqliteConnection(ConnectionString);
+    protected override DbConnection CreateDbConnection() => new TunedSqliteConnection(ConnectionString, groupCommitted);
 
     // synchronous=NORMAL: in WAL mode a commit is durable against a process crash without an fsync (an OS crash may
     // lose the last commits; see SqliteDatabase). busy_timeout: SQLite itself waits for another writer with short sleeps
     // (Microsoft.Data.Sqlite alone retries a busy statement only every 150 ms). wal_autocheckpoint=0: no commit copies the
     // WAL back into the database (and fsyncs it) inline; SqliteDatabase's checkpointer does that in the background.
-    // The pragmas are per native connection; a pooled one handed out again keeps them (and is skipped if a transaction
-    // were still open on it, where synchronous may not be changed).
-    private sealed class TunedSqliteConnection(string connectionString) : SqliteConnection(connectionString)
+    // The pragmas are per native connection: set once on each (a pooled one handed out again keeps them; one with a
+    // transaction still open, where synchronous may not be changed, is set up at a later open).
+    private sealed class TunedSqliteConnection(string connectionString, GroupCommittedQueries? groupCommitted) : SqliteConnection(connectionString)
     {
         public override void Open()
         {
             base.Open();
-            if (SQLitePCL.raw.sqlite3_get_autocommit(Handle) == 0)
+            var handle = Handle!;
+            if (Tuned.TryGetValue(handle, out _) || SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
             {
                 return;
             }
 
-            using var command = CreateCommand();
-            command.CommandText = $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint=0;";
-            command.ExecuteNonQuery();
+            using (var command = base.CreateCommand())
+            {
+                command.CommandText = $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint=0;";
+                command.ExecuteNonQuery();
+            }
+
+            Tuned.AddOrUpdate(handle, Tuned);
         }
+
+        public override SqliteCommand CreateCommand() =>
+            groupCommitted is null
+                ? base.CreateCommand()
+                : new GroupCommittedCommand(groupCommitted) { Connection = this, CommandTimeout = DefaultTimeout, Transaction = Transaction };
+    }
+
+
+    // The provider executes its queries through DbCommand.ExecuteReaderAsync, which lands here.
+    private sealed class GroupCommittedCommand(GroupCommittedQueries groupCommitted) : SqliteCommand
+    {
+        protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+            Transaction is null && groupCommitted.Includes(CommandText)
+                ? await groupCommitted.ExecuteAsync(CommandText, Parameters).ConfigureAwait(false)
+                : await base.ExecuteDbDataReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>How long a statement waits for another connection's write lock (inside SQLite) before it reports busy.</summary>
     public const int BusyTimeoutMilliseconds = 30_000;
 }
+
+/// <summary>
+/// Queries sent to a <see cref="SqliteStateWriter"/> instead of running on the caller's connection: the grain-storage
+/// provider's write and clear queries. Each must return at most one row per result set, of one integer column (the
+/// provider's <c>NewGrainStateVersion</c>); the caller gets those rows (of all result sets, in order) once the
+/// transaction holding the write has committed.
+/// </summary>
+public sealed class GroupCommittedQueries(SqliteStateWriter writer, IReadOnlyCollection<string> queries)
+{
+    private readonly HashSet<string> _queries = new(queries, StringComparer.Ordinal);
+
+    public bool Includes(string? sql) => sql is not null && _queries.Contains(sql);
+
+    internal async Task<DbDataReader> ExecuteAsync(string sql, SqliteParameterCollection parameters)
+    {
+        // Copied now: the caller's command and its parameters belong to the caller.
+        var values = new (string Name, object Value)[parameters.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (parameters[i].ParameterName, parameters[i].Value ?? DBNull.Value);
+        }
+
+        var (column, rows) = await writer.WriteAsync(batch => Run(batch, sql, values)).ConfigureAwait(false);
+        return new IntegerRowsReader(column, rows);
+    }
+
+    private static (string Column, List<int?> Rows) Run(SqliteWriteBatch batch, string sql, (string Name, object Value)[] values)
+    {
+        var command = batch.Command(sql);
+        foreach (var (name, value) in values)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        string? column = null;
+        var rows = new List<int?>(1);
+        do
+        {
+            if (reader.FieldCount == 0)
+            {
+                continue; // a statement without RETURNING
+            }
+
+            if (reader.FieldCount != 1)
+            {
+                throw new NotSupportedException($"A group-committed query must return one integer column; this one returns {reader.FieldCount}: {sql}");
+            }
+
+            column ??= reader.GetName(0);
+            while (reader.Read())
+            {
+                rows.Add(reader.IsDBNull(0) ? null : reader.GetInt32(0));
+            }
+        }
+        while (reader.NextResult());
+
+        return (column ?? "", rows);
+    }
+}
+

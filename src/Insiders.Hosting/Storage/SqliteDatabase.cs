@@ -25,6 +25,8 @@ public sealed class SqliteDatabase : IDisposable
     private readonly FileStream _lock;
     private readonly ManualResetEventSlim _stopping = new();
     private DbDataSource? _dataSource;
+    private DbDataSource? _grainStorageDataSource;
+    private SqliteStateWriter? _stateWriter;
     private DbDataSource? _journalDataSource;
     private Thread? _walCheckpointer;
     private long _walCheckpointFailures;
@@ -45,13 +47,20 @@ public sealed class SqliteDatabase : IDisposable
     public string JournalConnectionString { get; }
 
     /// <summary>
-    /// Taken around each write to the state file by this process's frequent writers (grain state, transitions), so that
-    /// they queue here, without a thread, instead of inside SQLite (see <see cref="SqliteSerializedGrainStorage"/>).
+    /// The one writer of the frequent writes to the state file (grain state, transitions), committed in groups: they
+    /// queue here, without a thread, instead of meeting inside SQLite (which admits one writer per file).
     /// </summary>
-    public SemaphoreSlim StateWriteGate { get; } = new(1, 1);
+    public SqliteStateWriter StateWriter => _stateWriter ?? throw new InvalidOperationException("The database is not open.");
 
     /// <summary>Connections with the embedded tuning (see <see cref="SqliteConnectionSource"/>).</summary>
     public DbDataSource DataSource => _dataSource ??= new SqliteConnectionSource(ConnectionString);
+
+    /// <summary>
+    /// For Orleans' ADO.NET grain-storage provider: connections whose commands send the provider's write and clear
+    /// queries (as stored in its OrleansQuery table) to <see cref="StateWriter"/>.
+    /// </summary>
+    public DbDataSource GrainStorageDataSource => _grainStorageDataSource ??=
+        new SqliteConnectionSource(ConnectionString, new GroupCommittedQueries(StateWriter, ProviderWriteQueries()));
 
     private DbDataSource JournalDataSource => _journalDataSource ??= new SqliteConnectionSource(JournalConnectionString);
 
@@ -81,6 +90,7 @@ public sealed class SqliteDatabase : IDisposable
 
             db.MoveJournalFromMainFile();
             db.KeepSequencesAfterCheckpoints();
+            db._stateWriter = new SqliteStateWriter(db.OpenConnection);
             db.StartWalCheckpointer();
         }
         catch
@@ -100,6 +110,7 @@ public sealed class SqliteDatabase : IDisposable
             return;
         }
 
+        _stateWriter?.Dispose(); // commits what is queued
         _stopping.Set();
         _walCheckpointer?.Join();
         _stopping.Dispose();
@@ -176,6 +187,24 @@ public sealed class SqliteDatabase : IDisposable
 
     /// <summary>An open connection to the journal file (same tuning as <see cref="OpenConnection"/>).</summary>
     public SqliteConnection OpenJournalConnection() => Open(JournalDataSource);
+
+    // The texts the provider reads from OrleansQuery at start-up and runs as its command texts.
+    private string[] ProviderWriteQueries()
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT QueryText FROM OrleansQuery WHERE QueryKey IN ('WriteToStorageKey', 'ClearStorageKey')";
+        using var reader = command.ExecuteReader();
+        var queries = new List<string>();
+        while (reader.Read())
+        {
+            queries.Add(reader.GetString(0));
+        }
+
+        return queries.Count == 2
+            ? [.. queries]
+            : throw new InvalidOperationException("The OrleansQuery table lacks WriteToStorageKey or ClearStorageKey (see deploy/sqlite).");
+    }
 
     private static SqliteConnection Open(DbDataSource source)
     {

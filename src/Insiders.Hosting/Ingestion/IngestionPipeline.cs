@@ -119,7 +119,7 @@ public sealed partial class IngestionPipeline(
 
         if (due)
         {
-            await CheckpointCoreAsync(onlyIfDue: true, cancellationToken);
+            await CheckpointCoreAsync(onlyIfDue: true, _options.FlushParallelism, cancellationToken);
         }
 
         return result;
@@ -127,12 +127,14 @@ public sealed partial class IngestionPipeline(
 
     /// <summary>
     /// Takes over the batches of dead writers, flushes every grain touched since the last checkpoint, then records the
-    /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation).
+    /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation). A checkpoint someone waits
+    /// for flushes <see cref="InsidersOptions.FlushParallelism"/> grains at a time; a <paramref name="background"/> one
+    /// (the periodic checkpoint of the running service) <see cref="InsidersOptions.BackgroundFlushParallelism"/>.
     /// </summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    public async Task CheckpointAsync(CancellationToken cancellationToken = default, bool background = false)
     {
         await _recovered.Task.WaitAsync(cancellationToken);
-        await CheckpointCoreAsync(onlyIfDue: false, cancellationToken);
+        await CheckpointCoreAsync(onlyIfDue: false, background ? _options.BackgroundFlushParallelism : _options.FlushParallelism, cancellationToken);
     }
 
     /// <summary>
@@ -141,13 +143,13 @@ public sealed partial class IngestionPipeline(
     /// </summary>
     public async Task<long> RecoverAsync(CancellationToken cancellationToken = default)
     {
-        var recovered = await CheckpointCoreAsync(onlyIfDue: false, cancellationToken);
+        var recovered = await CheckpointCoreAsync(onlyIfDue: false, _options.FlushParallelism, cancellationToken);
         _recovered.TrySetResult();
         return recovered;
     }
 
     // Returns the number of lines of dead writers delivered again.
-    private async Task<long> CheckpointCoreAsync(bool onlyIfDue, CancellationToken cancellationToken)
+    private async Task<long> CheckpointCoreAsync(bool onlyIfDue, int width, CancellationToken cancellationToken)
     {
         await _checkpointing.WaitAsync(cancellationToken);
         try
@@ -162,7 +164,7 @@ public sealed partial class IngestionPipeline(
             {
                 var (adopted, recovered) = await AdoptDeadWritersAsync(cancellationToken);
                 captured.Absorb(adopted, ShardOf);
-                await FlushAsync(captured, cancellationToken);
+                await FlushAsync(captured, width, cancellationToken);
                 return recovered;
             }
             catch
@@ -384,7 +386,7 @@ public sealed partial class IngestionPipeline(
 
     // Customers first (one answering from another activation gets its lines again, reports again, and is flushed
     // again), then shards (likewise with reports), then the clock, then the journal positions.
-    private async Task FlushAsync(Generation generation, CancellationToken cancellationToken)
+    private async Task FlushAsync(Generation generation, int width, CancellationToken cancellationToken)
     {
         if (generation.Lines.Count == 0 && generation.Adopted.Count == 0 && generation.Journaled <= _checkpointed)
         {
@@ -392,15 +394,15 @@ public sealed partial class IngestionPipeline(
         }
 
         generation.Refreshed.Clear();
-        await FlushCustomersAsync(generation, generation.Lines.Keys.ToList(), cancellationToken);
+        await FlushCustomersAsync(generation, generation.Lines.Keys.ToList(), width, cancellationToken);
         for (var round = 0; ; round++)
         {
             var reported = generation.Reports.Keys.Select(ShardOf).ToHashSet();
             await UntilNoneLostAsync("Feature shards", Enumerable.Range(0, _options.Shards).ToList(), async shards =>
             {
-                // FlushParallelism wide, like the customers: a shard takes no reports while it writes, and with all of
-                // them queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
-                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), _options.FlushParallelism);
+                // As wide as the customers: a shard's flush runs on its activation while it writes, and with all of them
+                // queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
+                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), width);
                 var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
                 await RestoreShardsAsync(generation, lost);
                 return lost;
@@ -420,7 +422,7 @@ public sealed partial class IngestionPipeline(
 
             var again = generation.Refreshed.ToList();
             generation.Refreshed.Clear();
-            await FlushCustomersAsync(generation, again, cancellationToken);
+            await FlushCustomersAsync(generation, again, width, cancellationToken);
         }
 
         await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).Flush();
@@ -438,10 +440,10 @@ public sealed partial class IngestionPipeline(
 
     // One that answers from another activation gets its lines again (with the open generation's), reports again, and
     // is flushed again.
-    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, CancellationToken cancellationToken) =>
+    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, int width, CancellationToken cancellationToken) =>
         UntilNoneLostAsync("Customers", customerIds, async ids =>
         {
-            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), _options.FlushParallelism);
+            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), width);
             var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
             if (lost.Count > 0)
             {

@@ -47,7 +47,7 @@ internal sealed partial class IngestionStartup(
             {
                 try
                 {
-                    await pipeline.CheckpointAsync(stoppingToken);
+                    await pipeline.CheckpointAsync(stoppingToken, background: true);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

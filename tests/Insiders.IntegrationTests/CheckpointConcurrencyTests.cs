@@ -15,6 +15,7 @@ namespace Insiders.Tests;
 /// (by a storage decorator the test controls), further batches are acknowledged and applied. The checkpoint records only
 /// the journal position it captured, so a crash right after it loses nothing: the restarted silo delivers the rest
 /// again, and the features equal the independent batch recompute of the whole file (nothing lost, nothing twice).
+/// The service's periodic checkpoint flushes one customer at a time; one that a caller waits for, several.
 /// </summary>
 public sealed class CheckpointConcurrencyTests : IAsyncLifetime
 {
@@ -143,5 +144,47 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
 
             await host.StopAsync(ct);
         }
+    }
+
+    [Fact]
+    public async Task PeriodicCheckpoint_FlushesOneCustomerAtATime_AnAwaitedOneFlushesSeveral()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
+        var control = new StorageControl();
+        using var host = ControlledHost(control);
+        await host.StartAsync(ct);
+        var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+        await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
+
+        // The service's periodic checkpoint (BackgroundFlushParallelism 1): while its first customer write is held,
+        // no other customer is written.
+        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
+        control.HoldNextWrite("customer");
+        var background = pipeline.CheckpointAsync(ct, background: true);
+        await control.Held.Task.WaitAsync(Guard, ct);
+        await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
+        Assert.Equal(0, control.CustomerWrites);
+        control.Release();
+        await background.WaitAsync(Guard, ct);
+        Assert.True(control.CustomerWrites > 100, $"{control.CustomerWrites} customers written");
+
+        // One someone waits for (FlushParallelism 16): the other customers are written while the first write is held.
+        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate >= Split).ToList(), ct);
+        var written = control.CustomerWrites;
+        control.HoldNextWrite("customer");
+        var awaited = pipeline.CheckpointAsync(ct);
+        await control.Held.Task.WaitAsync(Guard, ct);
+        var deadline = DateTime.UtcNow + Guard;
+        while (control.CustomerWrites == written)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no other customer was written while the first write was held");
+            await Task.Delay(20, ct);
+        }
+
+        Assert.False(awaited.IsCompleted);
+        control.Release();
+        await awaited.WaitAsync(Guard, ct);
+        await host.StopAsync(ct);
     }
 }

@@ -15,22 +15,53 @@ namespace Insiders.Tests;
 /// </summary>
 internal sealed class StorageControl
 {
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _sync = new();
+    private TaskCompletionSource _release = NewSignal();
+    private TaskCompletionSource<GrainId> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _holdStateName;
 
-    public TaskCompletionSource<GrainId> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public bool Crashed { get; private set; }
-
-    public void HoldNextWrite(string stateName)
+    /// <summary>Whose write is held (since the last <see cref="HoldNextWrite"/>).</summary>
+    public TaskCompletionSource<GrainId> Held
     {
-        lock (_release)
+        get
         {
-            _holdStateName = stateName;
+            lock (_sync)
+            {
+                return _held;
+            }
         }
     }
 
-    public void Release() => _release.TrySetResult();
+    public bool Crashed { get; private set; }
+
+    private int _customerWrites;
+
+    /// <summary>Customer state writes that went on to the storage (not held) so far.</summary>
+    public int CustomerWrites => Volatile.Read(ref _customerWrites);
+
+    /// <summary>Holds the next write of <paramref name="stateName"/> until <see cref="Release"/> (again after each release).</summary>
+    public void HoldNextWrite(string stateName)
+    {
+        lock (_sync)
+        {
+            _holdStateName = stateName;
+            if (_release.Task.IsCompleted)
+            {
+                _release = NewSignal();
+                _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    public void Release()
+    {
+        lock (_sync)
+        {
+            _release.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Crash() => Crashed = true;
 
@@ -49,7 +80,8 @@ internal sealed class StorageControl
         // Only the first write of that state name is held. (A compare-exchange compared the names by reference: the
         // test's literal and Orleans' name are different strings, so nothing was ever cleared and every later write
         // waited for the release too — unseen while the checkpoint flushed one customer at a time.)
-        lock (_release)
+        Task release;
+        lock (_sync)
         {
             if (_holdStateName != stateName)
             {
@@ -57,10 +89,11 @@ internal sealed class StorageControl
             }
 
             _holdStateName = null;
+            _held.TrySetResult(grainId);
+            release = _release.Task;
         }
 
-        Held.TrySetResult(grainId);
-        await _release.Task;
+        await release;
     }
 
     private sealed class ControlledGrainStorage(IGrainStorage inner, StorageControl control) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
@@ -79,6 +112,11 @@ internal sealed class StorageControl
             await control.BeforeWriteAsync(stateName, grainId);
             if (!control.Crashed)
             {
+                if (stateName == "customer")
+                {
+                    Interlocked.Increment(ref control._customerWrites);
+                }
+
                 await inner.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
             }
         }

@@ -30,7 +30,7 @@ public sealed class InsidersOptions
     /// Customer and shard flushes in flight at a checkpoint someone waits for (a replay's or a bulk load's, one made due
     /// by <see cref="MaxUncheckpointedLines"/>, recovery, shutdown). On SQLite their state writes share transactions (the
     /// embedded state writer commits what arrives during a commit together): one at a time, each write was a commit of
-    /// its own (100,000 customers: 11–12 s; 16 in flight: 6.5 s in ~9,400 transactions; 64: 6.3 s).
+    /// its own (100,000 customers: 11.3–11.9 s; 16 in flight: 6.5 s in ~9,400 transactions; 64: 6.3 s).
     /// </summary>
     public int FlushParallelism { get; set; } = 16;
 

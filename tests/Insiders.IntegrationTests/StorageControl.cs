@@ -77,9 +77,8 @@ internal sealed class StorageControl
 
     private async Task BeforeWriteAsync(string stateName, GrainId grainId)
     {
-        // Only the first write of that state name is held. (A compare-exchange compared the names by reference: the
-        // test's literal and Orleans' name are different strings, so nothing was ever cleared and every later write
-        // waited for the release too — unseen while the checkpoint flushed one customer at a time.)
+        // Only the first write of that state name is held (names compared by value: Orleans' state name and the test's
+        // literal are different string instances); every later write passes.
         Task release;
         lock (_sync)
         {

@@ -6,8 +6,8 @@ namespace Insiders.Storage;
 /// <summary>
 /// The one writer of this process's frequent writes to the state file (grain states through Orleans' ADO.NET provider,
 /// Insider transitions), with group commit: SQLite commits one transaction at a time per file, so the writes that
-/// arrive while one commit runs are applied together in the next transaction, on one connection, with each statement
-/// prepared once per transaction. A sweep's or a checkpoint's thousands of concurrent writes then share a few hundred
+/// arrive while one commit runs are applied together in the next transaction, on one connection whose statements stay
+/// prepared from one transaction to the next. A sweep's or a checkpoint's thousands of concurrent writes then share a few hundred
 /// commits instead of one transaction each (two statements prepared, a pooled connection set up and a commit per
 /// grain, one writer at a time).
 /// <para>

@@ -52,5 +52,7 @@ done
 echo
 echo "### Event-to-flag latency"
 echo
-"${bench[@]}" event-to-flag --customers 20000 --rates 2000,10000 --duration "$duration" --warmup 5 --runs "$runs" 2>"$out/e2f.log" | grep -v '^RESULT'
+# The service (src/Insiders.Silo) runs server GC with background collections; the benchmark project, like the CLI's
+# batch replay, turns them off. Turned on here, as in the service: without them every full collection is blocking.
+DOTNET_gcConcurrent=1 "${bench[@]}" event-to-flag --customers 20000 --rates 2000,10000 --duration "$duration" --warmup 5 --runs "$runs" 2>"$out/e2f.log" | grep -v '^RESULT'
 echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg). Logs: $out"

@@ -270,13 +270,18 @@ public static class EventToFlagBenchmark
         return applied;
     }
 
+    // The service runs server GC with background (concurrent) collections; the CLI's batch replay turns them off.
+    private static string GcMode() =>
+        (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation") +
+        (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", no background collections" : ", background collections");
+
     private static double Pct(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     private static string Markdown(EventToFlagOptions o, List<(LatencyRun Baseline, List<LatencyRun> Silo)> results)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"{o.Customers:N0} customers in the silo; open loop, one batch every {o.BatchInterval.TotalMilliseconds:0} ms; {o.Duration.TotalSeconds:0} s measured after {o.Warmup.TotalSeconds:0} s warm-up; silo: median of {o.Runs} runs.");
+        sb.AppendLine(c, $"{o.Customers:N0} customers in the silo; open loop, one batch every {o.BatchInterval.TotalMilliseconds:0} ms; {o.Duration.TotalSeconds:0} s measured after {o.Warmup.TotalSeconds:0} s warm-up; silo: median of {o.Runs} runs; GC: {GcMode()}.");
         sb.AppendLine();
         sb.AppendLine("| rate | lines per batch | silo p50 | silo p99 | silo max | slowest 1%: GC pause / generator late | achieved | baseline p50 | baseline p99 | baseline max | status read back (reflected / checked) |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");

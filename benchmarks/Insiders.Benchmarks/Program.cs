@@ -92,6 +92,7 @@ switch (args[0])
     case "event-to-flag":
     {
         var dir = Arg("--data-dir", TempDir("e2f"));
+        using var gcLog = args.Contains("--gc-log") ? new GcEventLog(Arg("--gc-log", "gc.tsv")) : null;
         var rates = Arg("--rates", "2000,10000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         var options = new EventToFlagOptions(Int("--customers", 20_000), rates, TimeSpan.FromSeconds(Seconds("--duration", 30)), TimeSpan.FromSeconds(Seconds("--warmup", 5)),
             Int("--runs", 3), TimeSpan.FromMilliseconds(Seconds("--batch-interval-ms", 10)), dir, Int("--seed", 1), Settings());

@@ -29,24 +29,46 @@ public sealed record SegmentModel(
     /// centre is closer by more than the margin; one who was not enters only when an Insider centre is closer by more
     /// than the margin. <paramref name="wasInsider"/> null (never classified) means plain nearest centre.
     /// </summary>
-    public Assignment Classify(CustomerFeatures features, bool? wasInsider)
+    public Assignment Classify(CustomerFeatures features, bool? wasInsider) => Classify(features, wasInsider, withDistances: true);
+
+    /// <summary>
+    /// As <see cref="Classify(CustomerFeatures, bool?)"/>; without <paramref name="withDistances"/> the assignment's
+    /// <see cref="Assignment.Distances"/> is empty and no per-segment array is allocated (the per-event path, which
+    /// only needs the segment and the flag).
+    /// </summary>
+    public Assignment Classify(CustomerFeatures features, bool? wasInsider, bool withDistances)
     {
         ArgumentNullException.ThrowIfNull(features);
         var x = Space.Transform(features);
-        var distances = new double[Segments.Count];
+        var distances = withDistances ? new double[Segments.Count] : [];
         int nearest = 0, nearestInsider = -1, nearestOther = -1;
-        for (var i = 0; i < distances.Length; i++)
+        double dNearest = double.NaN, dIn = double.NaN, dOut = double.NaN;
+        for (var i = 0; i < Segments.Count; i++)
         {
-            distances[i] = Math.Sqrt(KMeansFitter.SquaredDistance(x, Segments[i].Centroid));
-            if (distances[i] < distances[nearest])
+            var d = Math.Sqrt(KMeansFitter.SquaredDistance(x, Segments[i].Centroid));
+            if (withDistances)
             {
-                nearest = i;
+                distances[i] = d;
             }
 
-            ref var best = ref Segments[i].IsInsider ? ref nearestInsider : ref nearestOther;
-            if (best < 0 || distances[i] < distances[best])
+            if (i == 0 || d < dNearest)
             {
-                best = i;
+                nearest = i;
+                dNearest = d;
+            }
+
+            if (Segments[i].IsInsider)
+            {
+                if (nearestInsider < 0 || d < dIn)
+                {
+                    nearestInsider = i;
+                    dIn = d;
+                }
+            }
+            else if (nearestOther < 0 || d < dOut)
+            {
+                nearestOther = i;
+                dOut = d;
             }
         }
 
@@ -55,8 +77,6 @@ public sealed record SegmentModel(
             return new Assignment(Segments[nearest].Id, Segments[nearest].IsInsider, distances, false);
         }
 
-        var dIn = distances[nearestInsider];
-        var dOut = distances[nearestOther];
         var insider = wasInsider.Value
             ? dIn <= dOut * (1 + HysteresisMargin)
             : dIn * (1 + HysteresisMargin) < dOut;

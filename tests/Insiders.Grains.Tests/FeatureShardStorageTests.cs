@@ -172,4 +172,31 @@ public sealed class FeatureShardStorageTests(ClusterFixture fixture)
         back = await ReadBackAsync(shard);
         Assert.Equal(["orphan-a", "orphan-c"], back.Keys.Order());
     }
+
+    [Fact]
+    public async Task AFailedFlush_KeepsItsReportsUnsaved_AndTheNextFlushWritesThem()
+    {
+        var shard = NewShard();
+        await shard.Report(new[] { ReportOf("fail-a", 1) }.AsImmutable());
+        await shard.Flush();
+        await shard.Report(new[] { ReportOf("fail-b", 1), ReportOf("fail-a", 2) }.AsImmutable());
+
+        FaultSwitches.FailStateWrites(shard.GetGrainId(), true);
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => shard.Flush());
+        }
+        finally
+        {
+            FaultSwitches.FailStateWrites(shard.GetGrainId(), false);
+        }
+
+        await shard.Flush();
+        var (manifest, segments) = await StoredAsync(shard);
+        Assert.Equal(2, manifest.Segments.Count);
+        Assert.Equal(["fail-a", "fail-b"], segments[1].Customers.Keys.Order());
+        var back = await ReadBackAsync(shard);
+        Assert.Equal(2, back["fail-a"]);
+        Assert.Equal(1, back["fail-b"]);
+    }
 }

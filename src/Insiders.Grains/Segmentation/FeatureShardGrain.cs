@@ -33,7 +33,8 @@ public sealed class FeatureShardGrain(
 
     private readonly Guid _activation = Guid.NewGuid();
 
-    // The stored state of each slot (its ETag), once read or written; unlisted slots are read before their first write.
+    // Each slot's ETag, once read or written (the reports themselves are not kept here); a slot this activation has not
+    // seen is read before its first write.
     private readonly GrainState<FeatureShardSegment>?[] _slots = new GrainState<FeatureShardSegment>?[SegmentSlots];
 
     // The live reports. Report interleaves with everything else (it never awaits), so a flush writes copies of these
@@ -50,13 +51,15 @@ public sealed class FeatureShardGrain(
         _customers = new Dictionary<string, CustomerReport>(manifest.State.Customers, StringComparer.Ordinal);
         foreach (var slot in manifest.State.Segments)
         {
-            var segment = (await ReadSlotAsync(slot)).State!;
-            foreach (var (id, report) in segment.Customers)
+            var stored = await ReadSlotAsync(slot);
+            var reports = stored.State!.Customers;
+            foreach (var (id, report) in reports)
             {
                 _customers[id] = report;
             }
 
-            _stored += segment.Customers.Count;
+            _stored += reports.Count;
+            stored.State = new FeatureShardSegment(); // only its ETag is kept: superseded reports are not held in memory
         }
 
         if (manifest.State.Customers.Count > 0)
@@ -198,16 +201,24 @@ public sealed class FeatureShardGrain(
             : unsaved.ToDictionary(id => id, id => _customers[id], StringComparer.Ordinal);
         var slot = free[0];
         var previous = manifest.State;
+        var written = false;
         try
         {
             var segment = await SlotForWriteAsync(slot);
             segment.State = new FeatureShardSegment { Customers = reports };
             await storage.WriteStateAsync(SegmentName(slot), this.GetGrainId(), segment);
+            written = true;
+            segment.State = new FeatureShardSegment(); // only its ETag is kept
             manifest.State = new FeatureShardState { Segments = compact ? [slot] : [.. listed, slot] };
             await manifest.WriteStateAsync();
         }
         catch
         {
+            if (!written)
+            {
+                _slots[slot] = null; // whether the write reached storage is unknown: its ETag is read again before the next one
+            }
+
             manifest.State = previous;
             _unsaved.UnionWith(unsaved);
             throw;
@@ -223,7 +234,6 @@ public sealed class FeatureShardGrain(
                 try
                 {
                     await storage.ClearStateAsync(SegmentName(old), this.GetGrainId(), _slots[old]!);
-                    _slots[old]!.State = new FeatureShardSegment();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -242,7 +252,18 @@ public sealed class FeatureShardGrain(
         return state;
     }
 
-    private async Task<GrainState<FeatureShardSegment>> SlotForWriteAsync(int slot) => _slots[slot] ?? await ReadSlotAsync(slot);
+    // A slot about to be written: its ETag, read first if this activation has not read or written it.
+    private async Task<GrainState<FeatureShardSegment>> SlotForWriteAsync(int slot)
+    {
+        if (_slots[slot] is { } known)
+        {
+            return known;
+        }
+
+        var read = await ReadSlotAsync(slot);
+        read.State = new FeatureShardSegment();
+        return read;
+    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

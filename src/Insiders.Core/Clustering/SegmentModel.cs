@@ -29,46 +29,24 @@ public sealed record SegmentModel(
     /// centre is closer by more than the margin; one who was not enters only when an Insider centre is closer by more
     /// than the margin. <paramref name="wasInsider"/> null (never classified) means plain nearest centre.
     /// </summary>
-    public Assignment Classify(CustomerFeatures features, bool? wasInsider) => Classify(features, wasInsider, withDistances: true);
-
-    /// <summary>
-    /// As <see cref="Classify(CustomerFeatures, bool?)"/>; without <paramref name="withDistances"/> the assignment's
-    /// <see cref="Assignment.Distances"/> is empty and no per-segment array is allocated (the per-event path, which
-    /// only needs the segment and the flag).
-    /// </summary>
-    public Assignment Classify(CustomerFeatures features, bool? wasInsider, bool withDistances)
+    public Assignment Classify(CustomerFeatures features, bool? wasInsider)
     {
         ArgumentNullException.ThrowIfNull(features);
         var x = Space.Transform(features);
-        var distances = withDistances ? new double[Segments.Count] : [];
+        var distances = new double[Segments.Count];
         int nearest = 0, nearestInsider = -1, nearestOther = -1;
-        double dNearest = double.NaN, dIn = double.NaN, dOut = double.NaN;
-        for (var i = 0; i < Segments.Count; i++)
+        for (var i = 0; i < distances.Length; i++)
         {
-            var d = Math.Sqrt(KMeansFitter.SquaredDistance(x, Segments[i].Centroid));
-            if (withDistances)
-            {
-                distances[i] = d;
-            }
-
-            if (i == 0 || d < dNearest)
+            distances[i] = Math.Sqrt(KMeansFitter.SquaredDistance(x, Segments[i].Centroid));
+            if (distances[i] < distances[nearest])
             {
                 nearest = i;
-                dNearest = d;
             }
 
-            if (Segments[i].IsInsider)
+            ref var best = ref Segments[i].IsInsider ? ref nearestInsider : ref nearestOther;
+            if (best < 0 || distances[i] < distances[best])
             {
-                if (nearestInsider < 0 || d < dIn)
-                {
-                    nearestInsider = i;
-                    dIn = d;
-                }
-            }
-            else if (nearestOther < 0 || d < dOut)
-            {
-                nearestOther = i;
-                dOut = d;
+                best = i;
             }
         }
 
@@ -77,6 +55,8 @@ public sealed record SegmentModel(
             return new Assignment(Segments[nearest].Id, Segments[nearest].IsInsider, distances, false);
         }
 
+        var dIn = distances[nearestInsider];
+        var dOut = distances[nearestOther];
         var insider = wasInsider.Value
             ? dIn <= dOut * (1 + HysteresisMargin)
             : dIn * (1 + HysteresisMargin) < dOut;

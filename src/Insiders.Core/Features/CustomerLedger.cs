@@ -80,18 +80,17 @@ public sealed class CustomerLedger
     /// <summary>The per-day history, sorted by day.</summary>
     public CustomerHistory ToHistory(string customerId)
     {
-        var dayNumbers = new int[Days.Count];
-        Days.Keys.CopyTo(dayNumbers, 0);
-        Array.Sort(dayNumbers);
-        var newInvoices = CountByDay(PurchaseInvoices, dayNumbers);
-        var newProducts = CountByDay(PurchaseProducts, dayNumbers);
-        var days = new DayActivity[dayNumbers.Length];
-        for (var i = 0; i < days.Length; i++)
+        var newInvoices = CountByDay(PurchaseInvoices);
+        var newProducts = CountByDay(PurchaseProducts);
+        var days = new DayActivity[Days.Count];
+        var i = 0;
+        foreach (var (day, t) in Days)
         {
-            var t = Days[dayNumbers[i]];
-            days[i] = new DayActivity(dayNumbers[i], t.GrossRevenue, t.QtyItems, newInvoices[i], newProducts[i], t.ReturnsValue, t.QtyReturns);
+            days[i++] = new DayActivity(
+                day, t.GrossRevenue, t.QtyItems, newInvoices.GetValueOrDefault(day), newProducts.GetValueOrDefault(day), t.ReturnsValue, t.QtyReturns);
         }
 
+        Array.Sort(days, static (a, b) => a.Day.CompareTo(b.Day));
         return new CustomerHistory(customerId, days);
     }
 
@@ -103,18 +102,12 @@ public sealed class CustomerLedger
         }
     }
 
-    // How many keys have their first day on each of the sorted days (a first day is always a day with a purchase line).
-    // Called on every event a customer takes: arrays, not dictionaries.
-    private static int[] CountByDay(Dictionary<string, int> firstDays, int[] sortedDays)
+    private static Dictionary<int, int> CountByDay(Dictionary<string, int> firstDays)
     {
-        var counts = new int[sortedDays.Length];
+        var counts = new Dictionary<int, int>();
         foreach (var day in firstDays.Values)
         {
-            var i = Array.BinarySearch(sortedDays, day);
-            if (i >= 0)
-            {
-                counts[i]++;
-            }
+            counts[day] = counts.GetValueOrDefault(day) + 1;
         }
 
         return counts;

@@ -67,7 +67,7 @@ public sealed class CustomerGrain(
         Assignment? why = null;
         if (model is not null)
         {
-            why = Classify(model, history, explain: true);
+            why = Classify(model, history);
         }
 
         var asOf = ClockFor(history);
@@ -196,8 +196,7 @@ public sealed class CustomerGrain(
     }
 
     // Classifies against the model at the clock date; records a transition when the Insider flag flips.
-    // `explain`: the assignment carries its distance to every centre (a lookup's "why"); events and sweeps skip them.
-    private Assignment? Classify(SegmentModel model, CustomerHistory history, bool explain = false)
+    private Assignment? Classify(SegmentModel model, CustomerHistory history)
     {
         // Never earlier than the model's own date: a lagging clock (a silo just started) would age the customer and
         // flip its status back and forth under one model version.
@@ -212,7 +211,7 @@ public sealed class CustomerGrain(
             return null; // only returns: never clustered
         }
 
-        var assignment = model.Classify(features, S.IsInsider, withDistances: explain);
+        var assignment = model.Classify(features, S.IsInsider);
         var now = time.GetUtcNow();
         var changed = S.ModelVersion != model.Version || S.SegmentId != assignment.SegmentId || S.IsInsider != assignment.IsInsider;
         if (assignment.IsInsider != (S.IsInsider == true))

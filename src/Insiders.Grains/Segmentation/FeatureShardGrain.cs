@@ -120,7 +120,7 @@ public sealed class FeatureShardGrain(
                 continue; // already classified by this model (its grain did, on an event)
             }
 
-            var assignment = model.Classify(features, report.IsInsider, withDistances: false);
+            var assignment = model.Classify(features, report.IsInsider);
             if (assignment.IsInsider != (report.IsInsider == true))
             {
                 toCall.Add(id);

@@ -26,36 +26,6 @@ public sealed class SegmentModelTests
     private static CustomerFeatures At(decimal x) => new("c", x, 0, x, 1, 1, 1, 0, 0, 1, 1, null, 1, 0);
 
     [Fact]
-    public void Classify_WithoutDistances_DecidesAsABruteForceNearestCentreWithHysteresis()
-    {
-        // Six centres on the one axis, three of them Insiders; ties between equal centres go to the first.
-        float[] centres = [0f, 3f, 7f, 7f, 12f, 20f];
-        bool[] insiders = [false, true, false, true, true, false];
-        var model = Model(Space, centres.Select((c, i) => new SegmentDefinition(i + 10, [c], insiders[i], Profile(i + 10, insiders[i]))).ToArray(), margin: 0.1);
-        foreach (var x in Enumerable.Range(-10, 261).Select(i => i / 10m))
-        {
-            foreach (var was in new bool?[] { null, false, true })
-            {
-                var d = centres.Select(c => Math.Abs((double)x - c)).ToArray();
-                int Best(Func<int, bool> which) => Enumerable.Range(0, d.Length).Where(which).OrderBy(i => d[i]).ThenBy(i => i).First();
-                var nearest = Best(_ => true);
-                var (dIn, dOut) = (d[Best(i => insiders[i])], d[Best(i => !insiders[i])]);
-                var expected = was is null ? nearest
-                    : (was.Value ? dIn <= dOut * 1.1 : dIn * 1.1 < dOut) ? Best(i => insiders[i]) : Best(i => !insiders[i]);
-
-                var quick = model.Classify(At(x), was, withDistances: false);
-                var full = model.Classify(At(x), was);
-                Assert.Equal(expected + 10, quick.SegmentId);
-                Assert.Equal(insiders[expected], quick.IsInsider);
-                Assert.Equal(expected != nearest, quick.HeldByHysteresis);
-                Assert.Empty(quick.Distances);
-                Assert.Equal((full.SegmentId, full.IsInsider, full.HeldByHysteresis), (quick.SegmentId, quick.IsInsider, quick.HeldByHysteresis));
-                Assert.Equal(d, full.Distances, (a, b) => Math.Abs(a - b) < 1e-5);
-            }
-        }
-    }
-
-    [Fact]
     public void Classify_NeverClassifiedSlightlyCloserToInsider_Insider()
     {
         var a = Hand.Classify(At(5.2m), null);

@@ -157,6 +157,11 @@ public sealed class SqliteStateWriterTests : IDisposable
             await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("customer", ids[1], fresh));
 
             await storage.ClearStateAsync("customer", ids[2], states[2]);
+
+            // Written again after a clear, with the ETag the clear returned (how a shard reuses a segment slot).
+            await storage.ClearStateAsync("customer", ids[3], states[3]);
+            states[3].State = new CustomerState { Revision = 77 };
+            await storage.WriteStateAsync("customer", ids[3], states[3]);
             await host.StopAsync(TestContext.Current.CancellationToken);
         }
 
@@ -173,6 +178,7 @@ public sealed class SqliteStateWriterTests : IDisposable
                 {
                     0 => (1000L, "2"),
                     2 => (0L, "2"), // cleared: the default state under the next version
+                    3 => (77L, "3"), // cleared, then written
                     _ => (i + 1L, "1"),
                 };
                 Assert.Equal(revision, read.State!.Revision);

@@ -112,13 +112,14 @@ public static class RetrainBenchmark
             var trickle = new List<TimeSpan>();
             for (var t = 0; t < 3; t++)
             {
-                await pipeline.IngestAsync(TrickleLines(data, 1_000, o.Seed + t));
+                var trickleLines = TrickleLines(data, 1_000, o.Seed + t);
+                await pipeline.IngestAsync(trickleLines);
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
                 sw.Restart();
                 await pipeline.CheckpointAsync();
                 trickle.Add(sw.Elapsed);
                 allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-                await log.WriteLineAsync($"checkpoint after 1,000 lines: {sw.Elapsed.TotalSeconds:0.000} s, {allocated / 1e6:0.0} MB allocated{writes.Since()}");
+                await log.WriteLineAsync($"checkpoint after {trickleLines.Length:N0} lines: {sw.Elapsed.TotalSeconds:0.000} s, {allocated / 1e6:0.0} MB allocated{writes.Since()}");
             }
 
             var trickleCheckpoint = trickle.Order().ElementAt(trickle.Count / 2);

@@ -51,15 +51,13 @@ public sealed class FeatureShardGrain(
         _customers = new Dictionary<string, CustomerReport>(manifest.State.Customers, StringComparer.Ordinal);
         foreach (var slot in manifest.State.Segments)
         {
-            var stored = await ReadSlotAsync(slot);
-            var reports = stored.State!.Customers;
+            var reports = await ReadSlotAsync(slot);
             foreach (var (id, report) in reports)
             {
                 _customers[id] = report;
             }
 
             _stored += reports.Count;
-            stored.State = new FeatureShardSegment(); // only its ETag is kept: superseded reports are not held in memory
         }
 
         if (manifest.State.Customers.Count > 0)
@@ -243,26 +241,26 @@ public sealed class FeatureShardGrain(
         }
     }
 
-    private async Task<GrainState<FeatureShardSegment>> ReadSlotAsync(int slot)
+    // Reads a slot's reports; the slot keeps only its ETag (superseded reports are not held in memory).
+    private async Task<Dictionary<string, CustomerReport>> ReadSlotAsync(int slot)
     {
         var state = new GrainState<FeatureShardSegment>(new FeatureShardSegment());
         await storage.ReadStateAsync(SegmentName(slot), this.GetGrainId(), state);
-        state.State ??= new FeatureShardSegment();
+        var reports = state.State?.Customers ?? [];
+        state.State = new FeatureShardSegment();
         _slots[slot] = state;
-        return state;
+        return reports;
     }
 
     // A slot about to be written: its ETag, read first if this activation has not read or written it.
     private async Task<GrainState<FeatureShardSegment>> SlotForWriteAsync(int slot)
     {
-        if (_slots[slot] is { } known)
+        if (_slots[slot] is null)
         {
-            return known;
+            await ReadSlotAsync(slot);
         }
 
-        var read = await ReadSlotAsync(slot);
-        read.State = new FeatureShardSegment();
-        return read;
+        return _slots[slot]!;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -62,4 +62,3 @@ public sealed class GroupCommittedQueries(SqliteStateWriter writer, IReadOnlyCol
         return (column ?? "", rows);
     }
 }
-

@@ -55,7 +55,6 @@ internal sealed class SqliteConnectionSource(string connectionString, GroupCommi
                 : new GroupCommittedCommand(groupCommitted) { Connection = this, CommandTimeout = DefaultTimeout, Transaction = Transaction };
     }
 
-
     // The provider executes its queries through DbCommand.ExecuteReaderAsync, which lands here.
     private sealed class GroupCommittedCommand(GroupCommittedQueries groupCommitted) : SqliteCommand
     {

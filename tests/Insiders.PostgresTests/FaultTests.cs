@@ -112,7 +112,8 @@ public sealed partial class FaultTests(PostgresServer server)
         await WaitUntilAsync(
             () => db.ScalarAsync<long>("SELECT count(*) FROM insiders_models WHERE as_of = @asOf AND trained_at > @after", ("asOf", expected.AsOf), ("after", lastRestart)),
             // 120 s (8 periods): once, with the whole suite running beside it, 60 s passed without one (the same seed alone: 37 s for the whole test).
-            TimeSpan.FromSeconds(120), "no scheduled retrain on the complete file after the last restart");
+            TimeSpan.FromSeconds(120), "no scheduled retrain on the complete file after the last restart",
+            () => RetrainDiagnosticsAsync(db, silos.Current));
     }
 
     [Fact]
@@ -243,7 +244,8 @@ public sealed partial class FaultTests(PostgresServer server)
         Assert.Equal(1L, await RetrainRemindersAsync(db));
         await WaitUntilAsync(
             () => db.ScalarAsync<long>("SELECT count(*) FROM insiders_models WHERE as_of = @asOf AND trained_at > @after", ("asOf", expected.AsOf), ("after", restarted)),
-            TimeSpan.FromSeconds(60), "no scheduled retrain on the complete file after the database restart");
+            TimeSpan.FromSeconds(60), "no scheduled retrain on the complete file after the database restart",
+            () => RetrainDiagnosticsAsync(db, [silo]));
         Assert.False(silo.HasExited, silo.Tail);
     }
 
@@ -404,15 +406,40 @@ public sealed partial class FaultTests(PostgresServer server)
         }
     }
 
+    // For a scheduled retrain that did not come: the membership, the models stored, the reminder row, and what each silo
+    // logged last (the coordinator logs its retrains at Information in these tests).
+    private static async Task<string> RetrainDiagnosticsAsync(TestDatabase db, IEnumerable<SiloProcess> silos)
+    {
+        var models = await db.RowsAsync("SELECT version, as_of, trained_at FROM insiders_models ORDER BY version");
+        var reminders = await db.RowsAsync(
+            "SELECT GrainId, Period, StartTime FROM OrleansRemindersTable WHERE ServiceId = @service", ("service", db.ServiceId));
+        var members = await db.RowsAsync("SELECT Port, Generation, Status, IAmAliveTime FROM OrleansMembershipTable ORDER BY StartTime");
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"membership (port, generation, status, I-am-alive): {string.Join("; ", members.Select(r => string.Join(", ", r)))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"now {DateTime.UtcNow:O}; models (version, as_of, trained_at): {string.Join("; ", models.Select(r => string.Join(", ", r)))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"reminders (grain, period ms, start): {string.Join("; ", reminders.Select(r => string.Join(", ", r)))}");
+        foreach (var silo in silos)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"silo process {silo.Id} (port {silo.SiloPort}{(silo.HasExited ? ", exited" : "")}), last lines:\n{silo.Tail}");
+        }
+
+        return text.ToString();
+    }
+
     private static Task<long> RetrainRemindersAsync(TestDatabase db) =>
         db.ScalarAsync<long>("SELECT count(*) FROM OrleansRemindersTable WHERE ServiceId = @service AND ReminderName = 'retrain'", ("service", db.ServiceId));
 
-    private static async Task WaitUntilAsync(Func<Task<long>> count, TimeSpan timeout, string failure)
+    // `diagnose` adds what the failure message should show when the wait times out.
+    private static async Task WaitUntilAsync(Func<Task<long>> count, TimeSpan timeout, string failure, Func<Task<string>>? diagnose = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (await count() == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, failure);
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail(diagnose is null ? failure : $"{failure}\n{await diagnose()}");
+            }
+
             await Task.Delay(500, TestContext.Current.CancellationToken);
         }
     }

@@ -161,7 +161,7 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
         // no other customer is written.
         await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
         control.HoldNextWrite("customer");
-        var background = pipeline.CheckpointAsync(ct, background: true);
+        var background = pipeline.BackgroundCheckpointAsync(ct);
         await control.Held.Task.WaitAsync(Guard, ct);
         await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
         Assert.Equal(0, control.CustomerWrites);

@@ -127,14 +127,21 @@ public sealed partial class IngestionPipeline(
 
     /// <summary>
     /// Takes over the batches of dead writers, flushes every grain touched since the last checkpoint, then records the
-    /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation). A checkpoint someone waits
-    /// for flushes <see cref="InsidersOptions.FlushParallelism"/> grains at a time; a <paramref name="background"/> one
-    /// (the periodic checkpoint of the running service) <see cref="InsidersOptions.BackgroundFlushParallelism"/>.
+    /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation). This checkpoint has
+    /// someone waiting for it and flushes <see cref="InsidersOptions.FlushParallelism"/> grains at a time.
     /// </summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken = default, bool background = false)
+    public Task CheckpointAsync(CancellationToken cancellationToken = default) => CheckpointAsync(_options.FlushParallelism, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CheckpointAsync(CancellationToken)"/>, for the periodic checkpoint of the running service, which
+    /// nobody waits for: <see cref="InsidersOptions.BackgroundFlushParallelism"/> grains at a time.
+    /// </summary>
+    public Task BackgroundCheckpointAsync(CancellationToken cancellationToken) => CheckpointAsync(_options.BackgroundFlushParallelism, cancellationToken);
+
+    private async Task CheckpointAsync(int width, CancellationToken cancellationToken)
     {
         await _recovered.Task.WaitAsync(cancellationToken);
-        await CheckpointCoreAsync(onlyIfDue: false, background ? _options.BackgroundFlushParallelism : _options.FlushParallelism, cancellationToken);
+        await CheckpointCoreAsync(onlyIfDue: false, width, cancellationToken);
     }
 
     /// <summary>

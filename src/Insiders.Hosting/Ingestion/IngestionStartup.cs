@@ -47,7 +47,7 @@ internal sealed partial class IngestionStartup(
             {
                 try
                 {
-                    await pipeline.CheckpointAsync(stoppingToken, background: true);
+                    await pipeline.BackgroundCheckpointAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -21,6 +21,19 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Shared by both silos so tests can read every recorded transition.</summary>
     public static InMemoryTransitionStore Transitions { get; } = new();
 
+    private readonly InMemoryTransitionStore _transitions;
+
+    public ClusterFixture()
+        : this(Transitions)
+    {
+    }
+
+    /// <summary>A cluster recording into a store of its own (a test class that runs beside the shared cluster's).</summary>
+    internal ClusterFixture(InMemoryTransitionStore transitions) => _transitions = transitions;
+
+    /// <summary>The store this cluster's silos record transitions into.</summary>
+    public InMemoryTransitionStore TransitionStore => _transitions;
+
     // Meters of the pipelines created in the test process.
     private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
@@ -37,7 +50,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(InsidersNames.Storage, (sp, _) => new FaultSwitches.Storage(sp.GetRequiredKeyedService<IGrainStorage>(MemoryStorage)));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
-            silo.Services.AddSingleton<IInsiderTransitionStore>(new FaultSwitches.Transitions(Transitions));
+            silo.Services.AddSingleton<IInsiderTransitionStore>(new FaultSwitches.Transitions(_transitions));
             silo.Services.AddInsidersGrainServices();
             silo.Services.AddOptions<InsidersOptions>().Configure(o =>
             {

@@ -271,7 +271,7 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         (await fixture.Grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).GetModel())!.AsOf;
 
     // Thirty weekly invoices of 5,000 up to the model's date: far beyond any synthetic customer.
-    private static TransactionLine[] BigSpenderLines(string customer, DateOnly asOf) =>
+    internal static TransactionLine[] BigSpenderLines(string customer, DateOnly asOf) =>
         Enumerable.Range(0, 30)
             .Select(i => Line(1_000 + i, customer, $"B{i}", 500, asOf.ToDateTime(new TimeOnly(10, 0)).AddDays(-7 * i), 10m, $"S{i % 7}"))
             .ToArray();
@@ -279,7 +279,7 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
     private static async Task<List<InsiderTransition>> TransitionsOfAsync(string customer) =>
         (await ClusterFixture.Transitions.ReadAsync(0, 1_000_000)).Select(p => p.Transition).Where(t => t.CustomerId == customer).ToList();
 
-    private static List<TransactionLine> Population(int seed, int customers)
+    internal static List<TransactionLine> Population(int seed, int customers)
     {
         var generator = new SyntheticRetailGenerator(new SyntheticRetailOptions { Seed = seed, Customers = customers, Days = 120, DirtyLineShare = 0 });
         var csv = new StringWriter();

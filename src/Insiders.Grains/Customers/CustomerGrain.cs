@@ -70,6 +70,11 @@ public sealed class CustomerGrain(
             why = Classify(model, history);
         }
 
+        if (S.Pending.Count > 0)
+        {
+            await RecordLookupFlipAsync(history);
+        }
+
         var asOf = ClockFor(history);
         return new CustomerStatus(
             Id,
@@ -83,6 +88,26 @@ public sealed class CustomerGrain(
             S.StatusSince,
             why,
             S.Ledger.LineCount);
+    }
+
+    // A lookup flipped the Insider flag (the clock moved on since the last event or sweep): the entry or exit is recorded
+    // now, as a sweep's is, and the shard's report follows, so lists and exports agree with it; otherwise both would wait
+    // for this customer's next write, however long that takes. A write that finds this activation stale reloads the
+    // stored state (the next event or lookup decides again). Should storage be unavailable, the lookup still answers and
+    // the transition stays pending for the next write.
+    private async Task RecordLookupFlipAsync(CustomerHistory history)
+    {
+        try
+        {
+            if (await WriteAsync())
+            {
+                await GrainFactory.GetGrain<IFeatureShardGrain>(InsidersOptions.ShardOf(Id, options.Value.Shards)).Report(new[] { Report(history, 0) }.AsImmutable());
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Left pending: recorded by the next checkpoint, sweep or deactivation that writes this customer.
+        }
     }
 
     // The silo's model, but never one older than this customer's classification: a customer reactivated on a silo whose

@@ -58,7 +58,7 @@ public static class BatchBaseline
             output.WriteLine(string.Create(c, $"batch: {r.LinesRead:N0} lines, {r.Customers:N0} customers with purchases; read+clean+fold {r.Read.TotalSeconds:0.00}s, features {r.Features.TotalSeconds:0.00}s; {r.LinesPerSecond:N0} lines/s"));
         }
 
-        var median = results.Select(r => r.LinesPerSecond).Order().ElementAt(results.Count / 2);
+        var median = results.Select(r => r.LinesPerSecond).Median();
         output.WriteLine(string.Create(c, $"median {median:0}"));
         return 0;
     }

@@ -27,7 +27,7 @@ public sealed record LatencyRun(string Label, int Rate, int BatchSize, long Line
 {
     public static LatencyRun Median(IReadOnlyList<LatencyRun> runs)
     {
-        double M(Func<LatencyRun, double> f) => runs.Select(f).Order().ElementAt(runs.Count / 2);
+        double M(Func<LatencyRun, double> f) => runs.Select(f).Median();
         return new LatencyRun(runs[0].Label, runs[0].Rate, runs[0].BatchSize, (long)M(r => r.Lines), M(r => r.AchievedRate), M(r => r.P50), M(r => r.P99), M(r => r.Max),
             runs.Sum(r => r.Checked), runs.Sum(r => r.Mismatched), M(r => r.TailGcPause), M(r => r.TailLate));
     }
@@ -196,7 +196,7 @@ public static class EventToFlagBenchmark
         var elapsed = (Stopwatch.GetTimestamp() - measuredStart) / (double)Stopwatch.Frequency;
         var measured = latency[warmupBatches..];
         var tail = Enumerable.Range(warmupBatches, measured.Length).OrderByDescending(i => latency[i]).Take(Math.Max(1, measured.Length / 100)).ToArray();
-        double TailMedian(double[] values) => tail.Select(i => values[i]).Order().ElementAt(tail.Length / 2);
+        double TailMedian(double[] values) => tail.Select(i => values[i]).Median();
         // Every line of a batch has its batch's latency.
         Array.Sort(measured);
         var lines = (long)measured.Length * batchSize;

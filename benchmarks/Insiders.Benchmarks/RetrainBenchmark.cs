@@ -18,10 +18,9 @@ public sealed record RetrainRun(long Version, TimeSpan Snapshot, TimeSpan Fit, T
 {
     public static RetrainRun Median(IReadOnlyList<RetrainRun> runs)
     {
-        TimeSpan M(Func<RetrainRun, TimeSpan> f) => runs.Select(f).Order().ElementAt(runs.Count / 2);
-        long L(Func<RetrainRun, long> f) => runs.Select(f).Order().ElementAt(runs.Count / 2);
+        T M<T>(Func<RetrainRun, T> f) => runs.Select(f).Median();
         return new RetrainRun(runs[^1].Version, M(r => r.Snapshot), M(r => r.Fit), M(r => r.Reclassify), M(r => r.Total), runs[0].Customers, runs[^1].K,
-            (int)L(r => r.Reclassified), (int)L(r => r.Called), L(r => r.PeakBytes), L(r => r.GcHeapBytes));
+            M(r => r.Reclassified), M(r => r.Called), M(r => r.PeakBytes), M(r => r.GcHeapBytes));
     }
 }
 
@@ -124,7 +123,7 @@ public static class RetrainBenchmark
                 await log.WriteLineAsync($"checkpoint after {trickleLines.Length:N0} lines: {sw.Elapsed.TotalSeconds:0.000} s, {allocated / 1e6:0.0} MB allocated{writes.Since()}");
             }
 
-            var trickleCheckpoint = trickle.Order().ElementAt(trickle.Count / 2);
+            var trickleCheckpoint = trickle.Median();
 
             var coordinator = grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey);
             var runs = new List<RetrainRun>();
@@ -199,7 +198,7 @@ public static class RetrainBenchmark
         // Give the baseline's memory back to the system (server GC keeps freed regions otherwise), so the silo's peak
         // below is the silo's.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return (features.Order().ElementAt(features.Count / 2), fits.Order().ElementAt(fits.Count / 2), peak, clustered);
+        return (features.Median(), fits.Median(), peak, clustered);
     }
 
     /// <summary>The points k-means sees (value model, log1p, standardised, weighted), one row per customer, for scikit-learn.</summary>

@@ -22,12 +22,16 @@ public sealed class FeatureShardStorageTests(ClusterFixture fixture)
 
     private IGrainStorage Storage => fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(InsidersNames.Storage);
 
-    private async Task<T> ReadAsync<T>(IFeatureShardGrain shard, string stateName) where T : new()
+    // A stored state with its ETag, as the grain storage holds it.
+    private async Task<GrainState<T>> ReadStateAsync<T>(IFeatureShardGrain shard, string stateName) where T : new()
     {
         var state = new GrainState<T>(new T());
         await Storage.ReadStateAsync(stateName, shard.GetGrainId(), state);
-        return state.State ?? new T();
+        return state;
     }
+
+    private async Task<T> ReadAsync<T>(IFeatureShardGrain shard, string stateName) where T : new() =>
+        (await ReadStateAsync<T>(shard, stateName)).State ?? new T();
 
     private async Task<(FeatureShardState Manifest, List<FeatureShardSegment> Segments)> StoredAsync(IFeatureShardGrain shard)
     {
@@ -158,8 +162,7 @@ public sealed class FeatureShardStorageTests(ClusterFixture fixture)
         // The manifest's write fails after the segment's went through (the silo died in between, say).
         var (manifest, _) = await StoredAsync(shard);
         var nextSlot = Enumerable.Range(0, FeatureShardGrain.SegmentSlots).Except(manifest.Segments).First();
-        var orphan = new GrainState<FeatureShardSegment>(new FeatureShardSegment());
-        await Storage.ReadStateAsync(FeatureShardGrain.SegmentName(nextSlot), shard.GetGrainId(), orphan);
+        var orphan = await ReadStateAsync<FeatureShardSegment>(shard, FeatureShardGrain.SegmentName(nextSlot));
         orphan.State = new FeatureShardSegment { Customers = { ["orphan-b"] = ReportOf("orphan-b", 9) } };
         await Storage.WriteStateAsync(FeatureShardGrain.SegmentName(nextSlot), shard.GetGrainId(), orphan);
 

@@ -108,12 +108,8 @@ public sealed partial class FaultTests(PostgresServer server)
 
         // The schedule survived three SIGKILLs: one reminder row, and it still retrains (new data arrived after the
         // last restart, so a tick after it trains a model on the complete file).
-        Assert.Equal(1L, await RetrainRemindersAsync(db));
-        await WaitUntilAsync(
-            () => db.ScalarAsync<long>("SELECT count(*) FROM insiders_models WHERE as_of = @asOf AND trained_at > @after", ("asOf", expected.AsOf), ("after", lastRestart)),
-            // 120 s (8 periods): once, with the whole suite running beside it, 60 s passed without one (the same seed alone: 37 s for the whole test).
-            TimeSpan.FromSeconds(120), "no scheduled retrain on the complete file after the last restart",
-            () => RetrainDiagnosticsAsync(db, silos.Current));
+        // 120 s (8 periods): once, with the whole suite running beside it, 60 s passed without one (the same seed alone: 37 s for the whole test).
+        await AssertScheduleRetrainsAsync(db, expected.AsOf, lastRestart, TimeSpan.FromSeconds(120), "after the last restart", silos.Current);
     }
 
     [Fact]
@@ -241,11 +237,7 @@ public sealed partial class FaultTests(PostgresServer server)
         await FaultHarness.AssertCustomersEqualBatchAsync(http, silo, expected);
 
         // Reminders are read from the restarted database too: a scheduled retrain on the complete file after the restart.
-        Assert.Equal(1L, await RetrainRemindersAsync(db));
-        await WaitUntilAsync(
-            () => db.ScalarAsync<long>("SELECT count(*) FROM insiders_models WHERE as_of = @asOf AND trained_at > @after", ("asOf", expected.AsOf), ("after", restarted)),
-            TimeSpan.FromSeconds(60), "no scheduled retrain on the complete file after the database restart",
-            () => RetrainDiagnosticsAsync(db, [silo]));
+        await AssertScheduleRetrainsAsync(db, expected.AsOf, restarted, TimeSpan.FromSeconds(60), "after the database restart", [silo]);
         Assert.False(silo.HasExited, silo.Tail);
     }
 
@@ -417,9 +409,19 @@ public sealed partial class FaultTests(PostgresServer server)
         }
     }
 
+    // One reminder row, and within `timeout` the schedule trains a model on the complete file (as of `asOf`) after `after`;
+    // if none comes, the failure shows why (RetrainDiagnosticsAsync).
+    private static async Task AssertScheduleRetrainsAsync(TestDatabase db, DateOnly asOf, DateTime after, TimeSpan timeout, string when, IReadOnlyList<SiloProcess> silos)
+    {
+        Assert.Equal(1L, await RetrainRemindersAsync(db));
+        await WaitUntilAsync(
+            () => db.ScalarAsync<long>("SELECT count(*) FROM insiders_models WHERE as_of = @asOf AND trained_at > @after", ("asOf", asOf), ("after", after)),
+            timeout, $"no scheduled retrain on the complete file {when}", () => RetrainDiagnosticsAsync(db, silos));
+    }
+
     // For a scheduled retrain that did not come: the membership, the models stored, the reminder row, and what each silo
     // logged last (the coordinator logs its retrains at Information in these tests).
-    private static async Task<string> RetrainDiagnosticsAsync(TestDatabase db, IEnumerable<SiloProcess> silos)
+    private static async Task<string> RetrainDiagnosticsAsync(TestDatabase db, IReadOnlyList<SiloProcess> silos)
     {
         var models = await db.RowsAsync("SELECT version, as_of, trained_at FROM insiders_models ORDER BY version");
         var reminders = await db.RowsAsync(

@@ -17,12 +17,14 @@ out=${SCALE_OUT:-$(mktemp -d /tmp/insiders-scale-XXXXXX)}
 mkdir -p "$out"
 dotnet build benchmarks/Insiders.Benchmarks -c Release -v q >/dev/null
 bench=(dotnet benchmarks/Insiders.Benchmarks/bin/Release/net10.0/insiders-bench.dll)
-export DOTNET_gcServer=1 # the silo runs in the benchmark process: server GC, as in the service and the CLI
+# The silo runs in the benchmark process: server GC and optimized code from the first call, as in the service and the
+# CLI (the benchmark project itself keeps the runtime's defaults, the faster ones for `batch`, the replay's floor).
+export DOTNET_gcServer=1 DOTNET_TC_QuickJit=0
 
 echo "## Scale benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GB," \
-     ".NET $(dotnet --version), Release, DOTNET_gcServer=1. Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+     ".NET $(dotnet --version), Release, DOTNET_gcServer=1, DOTNET_TC_QuickJit=0. Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "Command: \`benchmarks/scale.sh ${sizes[*]}\` (SCALE_RUNS=$runs, SCALE_DURATION=$duration)."
 
 python=""

@@ -42,7 +42,8 @@ pandas() { # $1 file; prints "lines_per_s cluster_seconds"
 
 bench_file() { # $1 file, $2 label
   local file=$1 label=$2 emb=() pg=() pd=() i db
-  local lines; lines=$($bench batch "$file" --runs "$runs" | tee /dev/stderr)
+  local lines; lines=$($bench batch "$file" --runs "$runs")
+  echo "$lines" >&2 # not `tee /dev/stderr`: that reopens (and truncates) a log file stderr is redirected to
   local floor; floor=$(tail -1 <<<"$lines" | awk '{print $2}')
   for i in $(seq "$runs"); do
     rm -rf "$work/data"

@@ -151,6 +151,7 @@ public static class InsidersSiloBuilderExtensions
     public static ISiloBuilder AddInsidersPostgres(this ISiloBuilder silo, string connectionString, bool applySchema = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        connectionString = PostgresConnectionString.Tune(connectionString);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         if (applySchema)
         {

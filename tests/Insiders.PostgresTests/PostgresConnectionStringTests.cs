@@ -1,0 +1,56 @@
+using Insiders.Storage.Postgres;
+using Npgsql;
+
+namespace Insiders.PostgresTests;
+
+/// <summary>The Npgsql settings every PostgreSQL component gets (PostgresConnectionString), on the real server.</summary>
+public sealed class PostgresConnectionStringTests(PostgresServer server)
+{
+    [Fact]
+    public void Tune_AddsPreparingAndNoResetOnlyWhereTheUserSetNothing()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Tune("Host=db;Username=u;Database=d"));
+        Assert.Equal(("db", "u", "d"), (tuned.Host, tuned.Username, tuned.Database));
+        Assert.Equal((32, 2, true), (tuned.MaxAutoPrepare, tuned.AutoPrepareMinUsages, tuned.NoResetOnClose));
+
+        // The user's own values win, in either spelling of the keyword, including an explicit "off".
+        var own = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Tune("Host=db;MaxAutoPrepare=0;Auto Prepare Min Usages=5;no reset on close=false"));
+        Assert.Equal((0, 5, false), (own.MaxAutoPrepare, own.AutoPrepareMinUsages, own.NoResetOnClose));
+    }
+
+    [Fact]
+    public async Task Tune_RepeatedStatementsArePreparedOnTheServerAndStayPreparedAcrossPoolReturns()
+    {
+        await using var db = await TestDatabase.CreateAsync(server, "connstr");
+        await using var dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Tune(db.ConnectionString) + ";Maximum Pool Size=1");
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 3; i++)
+        {
+            // A new pooled connection object each time (the one physical connection goes back to the pool in between).
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT $1::int + 1", connection) { Parameters = { new() { Value = i } } };
+            Assert.Equal(i + 1, await command.ExecuteScalarAsync(ct));
+        }
+
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var prepared = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 1%'", connection))
+        {
+            Assert.Equal(1L, await prepared.ExecuteScalarAsync(ct));
+        }
+
+        // Without the tuning the same statements leave nothing prepared (the pool resets each returned connection).
+        await using var plain = NpgsqlDataSource.Create(db.ConnectionString + ";Maximum Pool Size=1");
+        for (var i = 0; i < 3; i++)
+        {
+            await using var connection = await plain.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT $1::int + 2", connection) { Parameters = { new() { Value = i } } };
+            await command.ExecuteScalarAsync(ct);
+        }
+
+        await using (var connection = await plain.OpenConnectionAsync(ct))
+        await using (var prepared = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements", connection))
+        {
+            Assert.Equal(0L, await prepared.ExecuteScalarAsync(ct));
+        }
+    }
+}

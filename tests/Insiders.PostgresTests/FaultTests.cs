@@ -113,7 +113,7 @@ public sealed partial class FaultTests(PostgresServer server)
         // The schedule survived three SIGKILLs: one reminder row, and it still retrains (new data arrived after the
         // last kill, so a tick after it trains a model on the complete file). Measured from the kill, not from the
         // replacement being up: a tick may train on the complete file while the replacement starts, and later ticks
-        // then skip (nothing new): CI once failed here with the model on the complete file trained, and no tick retraining
+        // then skip (nothing new): CI failed so twice, the model on the complete file trained and no tick retraining
         // for 2.5 minutes after the replacement was up.
         // 120 s (8 periods): once, with the whole suite running beside it, 60 s passed without one (the same seed alone: 37 s for the whole test).
         await AssertScheduleRetrainsAsync(db, expected.AsOf, lastKill, TimeSpan.FromSeconds(120), "after the last kill", silos.Current);

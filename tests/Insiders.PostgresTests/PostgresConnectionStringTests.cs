@@ -16,6 +16,10 @@ public sealed class PostgresConnectionStringTests(PostgresServer server)
         // The user's own values win, in either spelling of the keyword, including an explicit "off".
         var own = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Tune("Host=db;MaxAutoPrepare=0;Auto Prepare Min Usages=5;no reset on close=false"));
         Assert.Equal((0, 5, false), (own.MaxAutoPrepare, own.AutoPrepareMinUsages, own.NoResetOnClose));
+
+        // A quoted value holding ';' and '=' is a value, not a keyword, and comes through unchanged.
+        var quoted = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Tune("Host=db;Password='a;Max Auto Prepare=0'"));
+        Assert.Equal(("a;Max Auto Prepare=0", 32), (quoted.Password, quoted.MaxAutoPrepare));
     }
 
     [Fact]

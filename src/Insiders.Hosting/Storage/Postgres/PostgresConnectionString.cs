@@ -1,10 +1,11 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Insiders.Storage.Postgres;
 
 /// <summary>
 /// The connection string every PostgreSQL component gets (the Orleans providers, the journal, the stores): the user's,
-/// with two Npgsql settings added where the user did not set them.
+/// with these Npgsql settings added where the user did not set them.
 /// <list type="bullet">
 /// <item><c>Max Auto Prepare=32</c>, <c>Auto Prepare Min Usages=2</c>: the grain-storage provider, the journal and the
 /// read model repeat a few statements thousands of times; prepared, the server stops parsing and planning each one.</item>
@@ -25,10 +26,13 @@ public static class PostgresConnectionString
 
     public static string Tune(string connectionString)
     {
+        // What the user wrote, parsed by the framework's own parser (quoted values may hold ';' or '='); Npgsql's builder
+        // would report every keyword it knows as present.
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>().Select(Compact).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         foreach (var (key, value) in s_defaults)
         {
-            if (!WasSet(connectionString, key))
+            if (!written.Contains(Compact(key)))
             {
                 builder[key] = value;
             }
@@ -37,19 +41,6 @@ public static class PostgresConnectionString
         return builder.ConnectionString;
     }
 
-    // Whether the user wrote the keyword, with or without its spaces ("Max Auto Prepare", "MaxAutoPrepare").
-    private static bool WasSet(string connectionString, string key)
-    {
-        var compact = key.Replace(" ", "", StringComparison.Ordinal);
-        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var name = part.Split('=', 2)[0].Trim().Replace(" ", "", StringComparison.Ordinal);
-            if (name.Equals(compact, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    // A keyword with or without its spaces ("Max Auto Prepare", "MaxAutoPrepare") is the same one.
+    private static string Compact(string keyword) => keyword.Replace(" ", "", StringComparison.Ordinal);
 }

@@ -164,3 +164,21 @@ CREATE OR REPLACE VIEW bi_insider_changes AS
 SELECT cursor, customer_id, at, model_version, from_segment, to_segment,
        CASE WHEN entered THEN 'entered' ELSE 'left' END AS change
 FROM insiders_transitions;
+
+-- Large binary values (grain state payloads, journaled batches) are compressed with lz4 where the server has it (PostgreSQL
+-- 14+ built with lz4, as Debian's and the official image's are) instead of the default pglz, which compresses ~5× slower:
+-- pglz was ~3% of the machine in a replay into PostgreSQL (docs/benchmarks.md). Values already stored stay as they are.
+DO $lz4$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        IF (SELECT attcompression FROM pg_attribute
+             WHERE attrelid = 'orleansstorage'::regclass AND attname = 'payloadbinary') IS DISTINCT FROM 'l' THEN
+            ALTER TABLE OrleansStorage ALTER COLUMN PayloadBinary SET COMPRESSION lz4;
+        END IF;
+        IF (SELECT attcompression FROM pg_attribute
+             WHERE attrelid = 'insiders_journal'::regclass AND attname = 'payload') IS DISTINCT FROM 'l' THEN
+            ALTER TABLE insiders_journal ALTER COLUMN payload SET COMPRESSION lz4;
+        END IF;
+    END IF;
+END
+$lz4$;

@@ -1,4 +1,5 @@
 using Insiders.Storage.Postgres;
+using Insiders.Transactions;
 
 namespace Insiders.PostgresTests;
 
@@ -39,6 +40,30 @@ public sealed class SchemaTests(PostgresServer server)
         var tables = (await db.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'orleans%' ORDER BY 1"))
             .Select(r => (string)r[0]!);
         Assert.Equal(["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage"], tables);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LargeBinaryColumns_CompressWithLz4_AlsoOnATableCreatedBefore()
+    {
+        // The test server is Debian's PostgreSQL 15, built with lz4 (a server without it keeps pglz).
+        await using var db = await TestDatabase.CreateAsync(server, "schema");
+        const string Methods = """
+            SELECT attcompression::text FROM pg_attribute
+             WHERE (attrelid, attname) IN (('orleansstorage'::regclass, 'payloadbinary'), ('insiders_journal'::regclass, 'payload'))
+            """;
+        Assert.Equal(["l", "l"], (await db.RowsAsync(Methods)).Select(r => (string)r[0]!));
+
+        // A database whose tables an earlier version created with the default method gets lz4 at the next apply.
+        await db.ScalarAsync<int>("ALTER TABLE insiders_journal ALTER COLUMN payload SET COMPRESSION pglz; SELECT 1");
+        await PostgresSchema.ApplyAsync(db.DataSource, TestContext.Current.CancellationToken);
+        Assert.Equal(["l", "l"], (await db.RowsAsync(Methods)).Select(r => (string)r[0]!));
+
+        var journal = new PostgresTransactionJournal(db.DataSource);
+        var lines = Enumerable.Range(0, 2_000)
+            .Select(i => new TransactionLine((ulong)i, "536365", "85123A", 6, new DateTime(2011, 1, 1).AddMinutes(i), 2.55m, "17850", "United Kingdom"))
+            .ToArray();
+        var seq = await journal.AppendAsync("w", lines, TestContext.Current.CancellationToken);
+        Assert.Equal("lz4", await db.ScalarAsync<string>("SELECT pg_column_compression(payload) FROM insiders_journal WHERE seq = @s", ("s", seq)));
     }
 
     [Fact]

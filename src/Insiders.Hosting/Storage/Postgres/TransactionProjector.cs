@@ -8,8 +8,9 @@ namespace Insiders.Storage.Postgres;
 
 /// <summary>
 /// Expands journaled batches into <c>insiders_transactions</c> (one row per line identity) off the acknowledgment
-/// path. Every silo runs one; <c>FOR UPDATE SKIP LOCKED</c> hands each batch to exactly one of them, and the insert
-/// ignores line ids already present, so a batch expanded twice (crash between insert and mark) stores nothing twice.
+/// path. Every silo runs one; <c>FOR UPDATE SKIP LOCKED</c> hands each batch to exactly one of them. A batch is copied
+/// straight into the table; one holding a line id already present is merged without it instead, so a batch expanded
+/// twice (crash between insert and mark) or sent twice stores nothing twice.
 /// </summary>
 public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, ILogger<TransactionProjector> logger) : BackgroundService
 {
@@ -82,36 +83,19 @@ public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, IL
             lines = LineBatchCodec.Decode(reader.GetFieldValue<byte[]>(2));
         }
 
-        await using (var stage = new NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS insiders_stage (LIKE insiders_transactions) ON COMMIT DELETE ROWS", connection, tx))
+        // The common case, a batch none of whose lines is stored yet, is copied straight into the table. A batch
+        // holding a line already stored (a re-sent batch, or this one expanded before a crash lost its mark) fails
+        // the primary key as a whole; it is then staged and merged, skipping the lines already there.
+        await tx.SaveAsync("direct", cancellationToken);
+        try
         {
-            await stage.ExecuteNonQueryAsync(cancellationToken);
+            await CopyAsync(connection, "insiders_transactions", lines, seq, received, cancellationToken);
+            await tx.ReleaseAsync("direct", cancellationToken);
         }
-
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY insiders_stage (line_id, invoice_no, stock_code, quantity, invoice_date, unit_price, customer_id, country, journal_seq, received_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            foreach (var line in lines)
-            {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(unchecked((long)line.LineId), NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(line.InvoiceNo, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(line.StockCode, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(line.Quantity, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(line.InvoiceDate, NpgsqlDbType.Timestamp, cancellationToken);
-                await copy.WriteAsync(line.UnitPrice, NpgsqlDbType.Numeric, cancellationToken);
-                await copy.WriteAsync(line.CustomerId, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(line.Country, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(received, NpgsqlDbType.TimestampTz, cancellationToken);
-            }
-
-            await copy.CompleteAsync(cancellationToken);
-        }
-
-        await using (var move = new NpgsqlCommand("INSERT INTO insiders_transactions SELECT * FROM insiders_stage ON CONFLICT (line_id) DO NOTHING", connection, tx))
-        {
-            await move.ExecuteNonQueryAsync(cancellationToken);
+            await tx.RollbackAsync("direct", cancellationToken);
+            await MergeAsync(connection, tx, lines, seq, received, cancellationToken);
         }
 
         await using (var mark = new NpgsqlCommand("UPDATE insiders_journal SET projected = true WHERE seq = $1", connection, tx))
@@ -122,6 +106,41 @@ public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, IL
 
         await tx.CommitAsync(cancellationToken);
         return true;
+    }
+
+    private static async Task MergeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TransactionLine[] lines, long seq, DateTime received, CancellationToken cancellationToken)
+    {
+        await using (var stage = new NpgsqlCommand(
+            "CREATE TEMP TABLE IF NOT EXISTS insiders_stage (LIKE insiders_transactions) ON COMMIT DELETE ROWS", connection, tx))
+        {
+            await stage.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CopyAsync(connection, "insiders_stage", lines, seq, received, cancellationToken);
+        await using var move = new NpgsqlCommand("INSERT INTO insiders_transactions SELECT * FROM insiders_stage ON CONFLICT (line_id) DO NOTHING", connection, tx);
+        await move.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string table, TransactionLine[] lines, long seq, DateTime received, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (line_id, invoice_no, stock_code, quantity, invoice_date, unit_price, customer_id, country, journal_seq, received_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var line in lines)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(unchecked((long)line.LineId), NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(line.InvoiceNo, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(line.StockCode, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(line.Quantity, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(line.InvoiceDate, NpgsqlDbType.Timestamp, cancellationToken);
+            await copy.WriteAsync(line.UnitPrice, NpgsqlDbType.Numeric, cancellationToken);
+            await copy.WriteAsync(line.CustomerId, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(line.Country, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(received, NpgsqlDbType.TimestampTz, cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Projecting journaled batches into insiders_transactions failed; retrying in {Seconds} s")]

@@ -47,6 +47,9 @@ public static class EventToFlagBenchmark
 {
     private const int CheckEvery = 25;
 
+    /// <summary>Called once the silo holds its population and model, before the first measured schedule.</summary>
+    public static Action? MeasurementStarting { get; set; }
+
     public static async Task<string> RunAsync(EventToFlagOptions o, TextWriter log)
     {
         var data = new ScaleData(o.Customers, o.Seed, new DateTime(2011, 1, 1));
@@ -85,6 +88,7 @@ public static class EventToFlagBenchmark
             var ledgers = Ledgers.Fold(population);
 
             population = [];
+            MeasurementStarting?.Invoke();
             var results = new List<(LatencyRun Baseline, List<LatencyRun> Silo)>();
             var stream = 0;
             foreach (var rate in o.Rates)

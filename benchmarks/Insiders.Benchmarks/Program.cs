@@ -11,9 +11,10 @@ const string Usage = """
              Synthetic customers ingested through the pipeline into an embedded silo in this process, then 1 + RUNS retrains
              (phase times, peak memory) beside the same fit by a plain batch pass (SegmentTrainer on in-memory histories).
            insiders-bench event-to-flag [--customers 20000] [--rates 2000,10000] [--duration 30] [--warmup 5] [--runs 3]
-                                        [--batch-interval-ms 10] [--data-dir DIR] [--seed 1]
+                                        [--batch-interval-ms 10] [--data-dir DIR] [--seed 1] [--gc-log FILE] [--alloc-log FILE]
              Open-loop ingestion at steady rates into an embedded silo; latency per line from its batch's scheduled
              submission to the acknowledgement (journaled, applied and reclassified by its customer grain).
+             --gc-log: one line per collection; --alloc-log: bytes allocated during the measured runs, by type (sampled).
     """;
 
 if (args.Length == 0)
@@ -93,6 +94,8 @@ switch (args[0])
     {
         var dir = Arg("--data-dir", TempDir("e2f"));
         using var gcLog = args.Contains("--gc-log") ? new GcEventLog(Arg("--gc-log", "gc.tsv")) : null;
+        using var allocLog = args.Contains("--alloc-log") ? new AllocationLog(Arg("--alloc-log", "alloc.tsv")) : null;
+        EventToFlagBenchmark.MeasurementStarting = allocLog is null ? null : allocLog.Reset;
         var rates = Arg("--rates", "2000,10000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         var options = new EventToFlagOptions(Int("--customers", 20_000), rates, TimeSpan.FromSeconds(Seconds("--duration", 30)), TimeSpan.FromSeconds(Seconds("--warmup", 5)),
             Int("--runs", 3), TimeSpan.FromMilliseconds(Seconds("--batch-interval-ms", 10)), dir, Int("--seed", 1), Settings());

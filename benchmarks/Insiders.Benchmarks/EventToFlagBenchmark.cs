@@ -20,16 +20,18 @@ public sealed record EventToFlagOptions(
 /// Latency percentiles (ms) of one run: each line from its batch's scheduled submission to the acknowledgement. Tail
 /// attribution, over the slowest 1% of batches (medians): <c>TailGcPause</c>, the GC pause time from the schedule
 /// thread's last sample before the batch was due to its acknowledgement; <c>TailLate</c>, how late the load generator's thread woke for it (the time
-/// it could not run: GC suspension or two busy cores).
+/// it could not run: GC suspension or two busy cores). <c>AllocatedPerLine</c>: bytes the whole process allocated
+/// from the first measured batch's due time to the last acknowledgement, per line submitted in that time (less noisy
+/// than latency on a shared machine, and what sets how often the GC runs).
 /// </summary>
 public sealed record LatencyRun(string Label, int Rate, int BatchSize, long Lines, double AchievedRate, double P50, double P99, double Max, int Checked, int Mismatched,
-    double TailGcPause, double TailLate)
+    double TailGcPause, double TailLate, double AllocatedPerLine)
 {
     public static LatencyRun Median(IReadOnlyList<LatencyRun> runs)
     {
         double M(Func<LatencyRun, double> f) => runs.Select(f).Median();
         return new LatencyRun(runs[0].Label, runs[0].Rate, runs[0].BatchSize, (long)M(r => r.Lines), M(r => r.AchievedRate), M(r => r.P50), M(r => r.P99), M(r => r.Max),
-            runs.Sum(r => r.Checked), runs.Sum(r => r.Mismatched), M(r => r.TailGcPause), M(r => r.TailLate));
+            runs.Sum(r => r.Checked), runs.Sum(r => r.Mismatched), M(r => r.TailGcPause), M(r => r.TailLate), M(r => r.AllocatedPerLine));
     }
 }
 
@@ -104,7 +106,7 @@ public static class EventToFlagBenchmark
                     var run = await RunScheduleAsync("silo", rate, batchSize, o, batches, async batch => (await pipeline.IngestAsync(batch.Lines)).Accepted,
                         batch => CheckAsync(grains, model.Version, batch));
                     silo.Add(run);
-                    await log.WriteLineAsync($"silo {rate}/s run {r + 1}: p50 {run.P50:0.00} ms, p99 {run.P99:0.00} ms, max {run.Max:0.00} ms (slowest 1%: GC pause {run.TailGcPause:0.0} ms, generator late {run.TailLate:0.0} ms), achieved {run.AchievedRate:N0}/s, checked {run.Checked}, mismatched {run.Mismatched}");
+                    await log.WriteLineAsync($"silo {rate}/s run {r + 1}: p50 {run.P50:0.00} ms, p99 {run.P99:0.00} ms, max {run.Max:0.00} ms (slowest 1%: GC pause {run.TailGcPause:0.0} ms, generator late {run.TailLate:0.0} ms), allocated {run.AllocatedPerLine / 1024:0.0} KB/line, achieved {run.AchievedRate:N0}/s, checked {run.Checked}, mismatched {run.Mismatched}");
                 }
 
                 results.Add((baseline, silo));
@@ -166,6 +168,7 @@ public static class EventToFlagBenchmark
         var tasks = new Task[batches.Count];
         int checkedCount = 0, mismatched = 0;
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+        long allocatedAtMeasuredStart = 0;
         var thread = new Thread(() =>
         {
             for (var j = 0; j < batches.Count; j++)
@@ -173,6 +176,11 @@ public static class EventToFlagBenchmark
                 var due = start + (long)(j * interval);
                 samples.Add((Stopwatch.GetTimestamp(), GC.GetTotalPauseDuration()));
                 WaitUntil(due);
+                if (j == warmupBatches)
+                {
+                    allocatedAtMeasuredStart = GC.GetTotalAllocatedBytes();
+                }
+
                 var index = j;
                 var pauseBefore = PauseAt(samples, due);
                 woke[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
@@ -197,6 +205,7 @@ public static class EventToFlagBenchmark
         thread.Start();
         await Task.Run(thread.Join);
         await Task.WhenAll(tasks);
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedAtMeasuredStart;
         var elapsed = (Stopwatch.GetTimestamp() - measuredStart) / (double)Stopwatch.Frequency;
         var measured = latency[warmupBatches..];
         var tail = Enumerable.Range(warmupBatches, measured.Length).OrderByDescending(i => latency[i]).Take(Math.Max(1, measured.Length / 100)).ToArray();
@@ -205,7 +214,7 @@ public static class EventToFlagBenchmark
         Array.Sort(measured);
         var lines = (long)measured.Length * batchSize;
         return new LatencyRun(label, rate, batchSize, lines, lines / elapsed, Pct(measured, 0.50), Pct(measured, 0.99), measured[^1], checkedCount, mismatched,
-            TailMedian(paused), TailMedian(woke));
+            TailMedian(paused), TailMedian(woke), lines == 0 ? 0 : allocated / (double)lines);
     }
 
     // The process's total GC pause as last sampled by the schedule thread before `due`. A batch due while a GC had the
@@ -287,12 +296,12 @@ public static class EventToFlagBenchmark
         var sb = new StringBuilder();
         sb.AppendLine(c, $"{o.Customers:N0} customers in the silo; open loop, one batch every {o.BatchInterval.TotalMilliseconds:0} ms; {o.Duration.TotalSeconds:0} s measured after {o.Warmup.TotalSeconds:0} s warm-up; silo: median of {o.Runs} runs; GC: {GcMode()}.");
         sb.AppendLine();
-        sb.AppendLine("| rate | lines per batch | silo p50 | silo p99 | silo max | slowest 1%: GC pause / generator late | achieved | baseline p50 | baseline p99 | baseline max | status read back (reflected / checked) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| rate | lines per batch | silo p50 | silo p99 | silo max | slowest 1%: GC pause / generator late | allocated per line | achieved | baseline p50 | baseline p99 | baseline max | status read back (reflected / checked) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (baseline, silo) in results)
         {
             var m = LatencyRun.Median(silo);
-            sb.AppendLine(c, $"| {m.Rate:N0}/s | {m.BatchSize} | {m.P50:0.00} ms | {m.P99:0.00} ms | {m.Max:0.00} ms | {m.TailGcPause:0.0} / {m.TailLate:0.0} ms | {m.AchievedRate:N0}/s | {baseline.P50:0.00} ms | {baseline.P99:0.00} ms | {baseline.Max:0.00} ms | {m.Checked - m.Mismatched} / {m.Checked} |");
+            sb.AppendLine(c, $"| {m.Rate:N0}/s | {m.BatchSize} | {m.P50:0.00} ms | {m.P99:0.00} ms | {m.Max:0.00} ms | {m.TailGcPause:0.0} / {m.TailLate:0.0} ms | {m.AllocatedPerLine / 1024:0.0} KB | {m.AchievedRate:N0}/s | {baseline.P50:0.00} ms | {baseline.P99:0.00} ms | {baseline.Max:0.00} ms | {m.Checked - m.Mismatched} / {m.Checked} |");
         }
 
         sb.AppendLine();

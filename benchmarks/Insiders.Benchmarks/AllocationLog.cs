@@ -8,7 +8,8 @@ namespace Insiders.Benchmarks;
 /// What this process allocates, by type: the runtime's sampled allocation ticks (one event about every 100 KB
 /// allocated, naming the type of the object that crossed the mark), summed per type. Written when disposed, largest
 /// first, for <c>--alloc-log FILE</c>. A sample, not an exact count: types allocated often in large amounts dominate it
-/// the way they dominate the GC's work.
+/// the way they dominate the GC's work, and the runtime drops events under load, so the sums undercount (the
+/// benchmark's "allocated per line" column is the exact total).
 /// </summary>
 internal sealed class AllocationLog(string path) : EventListener
 {

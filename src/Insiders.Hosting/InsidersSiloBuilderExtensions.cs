@@ -131,11 +131,15 @@ public static class InsidersSiloBuilderExtensions
     public static ISiloBuilder AddInsidersSqlite(this ISiloBuilder silo, SqliteDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        silo.AddAdoNetGrainStorage(InsidersNames.Storage, (AdoNetGrainStorageOptions o) =>
+        foreach (var name in (string[])[InsidersNames.Storage, InsidersNames.CustomerStorage])
         {
-            o.Invariant = "System.Data.SQLite"; // Orleans maps this invariant to Microsoft.Data.Sqlite
-            o.DataSource = database.GrainStorageDataSource; // writes committed in groups (SqliteStateWriter)
-        });
+            silo.AddAdoNetGrainStorage(name, (AdoNetGrainStorageOptions o) =>
+            {
+                o.Invariant = "System.Data.SQLite"; // Orleans maps this invariant to Microsoft.Data.Sqlite
+                o.DataSource = database.GrainStorageDataSource; // writes committed in groups (SqliteStateWriter)
+            });
+        }
+
         silo.Services.AddSingleton(_ => database); // created by a factory: the host disposes it (and so unlocks the directory)
         silo.Services.AddSingleton<ITransactionJournal, SqliteTransactionJournal>();
         silo.Services.AddSingleton<IInsiderTransitionStore, SqliteTransitionStore>();
@@ -168,6 +172,13 @@ public static class InsidersSiloBuilderExtensions
         {
             o.Invariant = NpgsqlInvariant;
             o.ConnectionString = connectionString;
+        });
+        // Same table; customer state commits asynchronously (PostgresConnectionString.AsynchronousCommit says why no
+        // acknowledged line, entry or exit depends on it).
+        silo.AddAdoNetGrainStorage(InsidersNames.CustomerStorage, (AdoNetGrainStorageOptions o) =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = PostgresConnectionString.AsynchronousCommit(connectionString);
         });
         silo.UseAdoNetReminderService(o =>
         {

@@ -47,7 +47,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(MemoryStorage);
-            silo.Services.AddKeyedSingleton<IGrainStorage>(InsidersNames.Storage, (sp, _) => new FaultSwitches.Storage(sp.GetRequiredKeyedService<IGrainStorage>(MemoryStorage)));
+            foreach (var name in (string[])[InsidersNames.Storage, InsidersNames.CustomerStorage])
+            {
+                silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new FaultSwitches.Storage(sp.GetRequiredKeyedService<IGrainStorage>(MemoryStorage)));
+            }
+
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
             silo.Services.AddSingleton<IInsiderTransitionStore>(new FaultSwitches.Transitions(_transitions));

@@ -127,7 +127,7 @@ public sealed class SqliteStateWriterTests : IDisposable
         using (var host = InsidersHost.Build(settings))
         {
             await host.StartAsync(TestContext.Current.CancellationToken);
-            var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(InsidersNames.Storage);
+            var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(InsidersNames.CustomerStorage);
             var writer = host.Services.GetRequiredService<SqliteDatabase>().StateWriter;
             var writes = writer.Writes;
 
@@ -165,7 +165,7 @@ public sealed class SqliteStateWriterTests : IDisposable
             await host.StopAsync(TestContext.Current.CancellationToken);
         }
 
-        // What was acknowledged is what a new process reads.
+        // What was acknowledged is what a new process reads, through either provider name: the rows do not name theirs.
         using (var host = InsidersHost.Build(settings))
         {
             await host.StartAsync(TestContext.Current.CancellationToken);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Insiders.Storage;
 using Insiders.Transactions;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,9 @@ namespace Insiders.Tests;
 /// Test control over what reaches the embedded database: <see cref="HoldNextWrite"/> makes the next grain-state write
 /// of a state name wait until <see cref="Release"/> (the test learns whose write it is), and <see cref="Crash"/> stops
 /// everything after that point from becoming durable (grain writes and journal checkpoints are dropped, as if the
-/// process had been killed), while the host can still be stopped normally.
+/// process had been killed), while the host can still be stopped normally. <see cref="LoseCustomerWrites"/> makes customer
+/// writes return as if committed while nothing is stored (a write committed asynchronously and lost with the database
+/// server), and <see cref="FailPositions"/> makes recording a journal position fail.
 /// </summary>
 internal sealed class StorageControl
 {
@@ -39,6 +42,20 @@ internal sealed class StorageControl
     /// <summary>Customer state writes that went on to the storage (not held) so far.</summary>
     public int CustomerWrites => Volatile.Read(ref _customerWrites);
 
+    private int _lostWrites;
+
+    /// <summary>
+    /// While on, a customer write stores nothing but returns as if it had: the grain's version moves on as the provider
+    /// moves it (the stored one stays behind), as for a write whose asynchronous commit the database server lost.
+    /// </summary>
+    public bool LoseCustomerWrites { get; set; }
+
+    /// <summary>Customer writes lost so far (see <see cref="LoseCustomerWrites"/>).</summary>
+    public int LostWrites => Volatile.Read(ref _lostWrites);
+
+    /// <summary>While on, recording a journal position (the end of a checkpoint) throws.</summary>
+    public bool FailPositions { get; set; }
+
     /// <summary>Holds the next write of <paramref name="stateName"/> until <see cref="Release"/> (again after each release).</summary>
     public void HoldNextWrite(string stateName)
     {
@@ -65,12 +82,16 @@ internal sealed class StorageControl
 
     public void Crash() => Crashed = true;
 
-    /// <summary>Wraps the silo's grain storage <paramref name="name"/> and the journal with this control.</summary>
-    public void Install(IServiceCollection services, string name)
+    /// <summary>Wraps the silo's grain storages <paramref name="names"/> and the journal with this control.</summary>
+    public void Install(IServiceCollection services, params string[] names)
     {
-        var storage = services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, name) && d.KeyedImplementationFactory is not null);
-        services.Remove(storage);
-        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new ControlledGrainStorage((IGrainStorage)storage.KeyedImplementationFactory!(sp, key), this));
+        foreach (var name in names)
+        {
+            var storage = services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, name) && d.KeyedImplementationFactory is not null);
+            services.Remove(storage);
+            services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new ControlledGrainStorage((IGrainStorage)storage.KeyedImplementationFactory!(sp, key), this));
+        }
+
         services.Replace(ServiceDescriptor.Singleton<ITransactionJournal>(sp =>
             new ControlledJournal(new SqliteTransactionJournal(sp.GetRequiredService<SqliteDatabase>(), TimeProvider.System), this)));
     }
@@ -109,6 +130,14 @@ internal sealed class StorageControl
         public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
         {
             await control.BeforeWriteAsync(stateName, grainId);
+            if (stateName == "customer" && control.LoseCustomerWrites)
+            {
+                // The provider's versions are integers ("1" after the first write); a lost write advanced only the grain's.
+                grainState.ETag = ((int.TryParse(grainState.ETag, CultureInfo.InvariantCulture, out var version) ? version : 0) + 1).ToString(CultureInfo.InvariantCulture);
+                Interlocked.Increment(ref control._lostWrites);
+                return;
+            }
+
             if (!control.Crashed)
             {
                 if (stateName == "customer")
@@ -137,7 +166,8 @@ internal sealed class StorageControl
         public Task<long> GetCheckpointAsync(string writer, CancellationToken cancellationToken = default) => inner.GetCheckpointAsync(writer, cancellationToken);
 
         public Task SetCheckpointAsync(string writer, long sequence, CancellationToken cancellationToken = default) =>
-            control.Crashed ? Task.CompletedTask : inner.SetCheckpointAsync(writer, sequence, cancellationToken);
+            control.FailPositions ? throw new IOException("injected failure recording a journal position")
+            : control.Crashed ? Task.CompletedTask : inner.SetCheckpointAsync(writer, sequence, cancellationToken);
 
         public Task<IReadOnlyList<string>> PendingWritersAsync(CancellationToken cancellationToken = default) => inner.PendingWritersAsync(cancellationToken);
 

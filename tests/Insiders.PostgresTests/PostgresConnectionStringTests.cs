@@ -1,5 +1,8 @@
 using Insiders.Storage.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Configuration;
 
 namespace Insiders.PostgresTests;
 
@@ -56,5 +59,32 @@ public sealed class PostgresConnectionStringTests(PostgresServer server)
         {
             Assert.Equal(0L, await prepared.ExecuteScalarAsync(ct));
         }
+    }
+
+    [Fact]
+    public async Task AsynchronousCommit_OnlyTheCustomerStateSessions_TheUsersOwnSettingWins()
+    {
+        // Added to the user's own options; a synchronous_commit the user chose is kept.
+        var added = new NpgsqlConnectionStringBuilder(PostgresConnectionString.AsynchronousCommit("Host=db;Options=-c statement_timeout=5000"));
+        Assert.Equal("-c statement_timeout=5000 -c synchronous_commit=off", added.Options);
+        var own = new NpgsqlConnectionStringBuilder(PostgresConnectionString.AsynchronousCommit("Host=db;Options='-c synchronous_commit=remote_write'"));
+        Assert.Equal("-c synchronous_commit=remote_write", own.Options);
+
+        // The silo as configured for PostgreSQL, asked on the real server: customer state commits asynchronously; shard
+        // and coordinator state, and our own components (journal, journal positions, transitions), synchronously.
+        await using var db = await TestDatabase.CreateAsync(server, "asynccommit");
+        using var host = InsidersHost.Build(ClusterSettings.ForHost(db.ConnectionString, db.ClusterId, db.ServiceId));
+        var storages = host.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>();
+        Assert.Equal("off", await SynchronousCommitAsync(storages.Get(InsidersNames.CustomerStorage).ConnectionString!));
+        Assert.Equal("on", await SynchronousCommitAsync(storages.Get(InsidersNames.Storage).ConnectionString!));
+        Assert.Equal("on", await SynchronousCommitAsync(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString));
+    }
+
+    private static async Task<string> SynchronousCommitAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("SHOW synchronous_commit", connection);
+        return (string)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 }

@@ -28,4 +28,14 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     [Alias("flush")]
     Task<Guid> Flush();
+
+    /// <summary>
+    /// As <see cref="Flush"/>, but writes the state even when this activation believes it already wrote it: the
+    /// checkpoint's flush. A write that returned but was lost with a crashed database server (customer state commits
+    /// asynchronously on PostgreSQL) is then found, since the stored version is behind this activation's; the
+    /// customer reloads the stored state and answers with a new activation id, so the checkpoint delivers its lines
+    /// again before it records its journal position.
+    /// </summary>
+    [Alias("rewrite")]
+    Task<Guid> Rewrite();
 }

@@ -15,7 +15,7 @@ namespace Insiders.Customers;
 /// while idle (<see cref="InsidersOptions.CustomerIdleDeactivation"/>) deactivates after the write.
 /// </summary>
 public sealed class CustomerGrain(
-    [PersistentState("customer", InsidersNames.Storage)] IPersistentState<CustomerState> state,
+    [PersistentState("customer", InsidersNames.CustomerStorage)] IPersistentState<CustomerState> state,
     ModelCache models,
     IInsiderTransitionStore transitions,
     InsiderFeed feed,
@@ -149,11 +149,19 @@ public sealed class CustomerGrain(
         return _activation;
     }
 
+    public Task<Guid> Rewrite()
+    {
+        _dirty = true;
+        return Flush();
+    }
+
     // Writes the state if it changed, then records the pending transitions; false when this activation's state turned
-    // out stale (it then holds the stored state under a new activation id).
+    // out stale (it then holds the stored state under a new activation id). Transitions still pending after their
+    // state was written (recording them failed) are recorded only after another write has confirmed that the stored
+    // version is this activation's: the earlier write may have been lost with the database server (asynchronous commit).
     private async Task<bool> WriteAsync()
     {
-        if (_dirty)
+        if (_dirty || S.Pending.Count > 0)
         {
             try
             {

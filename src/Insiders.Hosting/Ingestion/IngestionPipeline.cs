@@ -450,7 +450,9 @@ public sealed partial class IngestionPipeline(
     private Task FlushCustomersAsync(Generation generation, List<string> customerIds, int width, CancellationToken cancellationToken) =>
         UntilNoneLostAsync("Customers", customerIds, async ids =>
         {
-            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Flush()), width);
+            // Rewrite, not Flush: a write this activation made earlier may have been lost with the database server
+            // (customer state commits asynchronously on PostgreSQL); rewritten, the loss shows as a new activation.
+            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Rewrite()), width);
             var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
             if (lost.Count > 0)
             {

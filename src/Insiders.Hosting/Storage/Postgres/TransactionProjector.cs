@@ -7,9 +7,9 @@ using NpgsqlTypes;
 namespace Insiders.Storage.Postgres;
 
 /// <summary>
-/// Expands journaled batches into <c>insiders_transactions</c> (one row per line identity) off the acknowledgment
+/// Expands journaled batches into <c>insiders_transactions</c> (one row per customer and line identity) off the acknowledgment
 /// path. Every silo runs one; <c>FOR UPDATE SKIP LOCKED</c> hands each batch to exactly one of them. A batch is copied
-/// straight into the table; one holding a line id already present is merged without it instead, so a batch expanded
+/// straight into the table; one holding a line already present is merged without it instead, so a batch expanded
 /// twice (crash between insert and mark) or sent twice stores nothing twice.
 /// </summary>
 public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, ILogger<TransactionProjector> logger) : BackgroundService
@@ -117,7 +117,7 @@ public sealed partial class TransactionProjector(NpgsqlDataSource dataSource, IL
         }
 
         await CopyAsync(connection, "insiders_stage", lines, seq, received, cancellationToken);
-        await using var move = new NpgsqlCommand("INSERT INTO insiders_transactions SELECT * FROM insiders_stage ON CONFLICT (line_id) DO NOTHING", connection, tx);
+        await using var move = new NpgsqlCommand("INSERT INTO insiders_transactions SELECT * FROM insiders_stage ON CONFLICT (customer_id, line_id) DO NOTHING", connection, tx);
         await move.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -136,9 +136,10 @@ public sealed partial class FaultTests(PostgresServer server)
         await silos.StartAsync(http, 1);
         var silo = silos.Current[0];
 
-        // Two outages. 1: at a third of the file, the server stops while posts are in flight (4 s down). 2: at two
-        // thirds, with no post in flight, the server stops; it stays down over a checkpoint tick (6 s, the interval is
-        // 5 s) before posting resumes, then comes back 1 s after the first post was sent into the outage.
+        // Two outages. 1: at a third of the file, the server crashes (immediate stop: what was committed but not yet
+        // flushed, such as customer state committed asynchronously, is lost) while posts are in flight (4 s down).
+        // 2: at two thirds, with no post in flight, the server stops; it stays down over a checkpoint tick (6 s, the
+        // interval is 5 s) before posting resumes, then comes back 1 s after the first post was sent into the outage.
         var sync = new Lock();
         int acked = 0, inFlight = 0, sentSinceStop = 0;
         var paused = false;
@@ -163,14 +164,14 @@ public sealed partial class FaultTests(PostgresServer server)
                 await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref inFlight) == 0 ? 1L : 0L), TimeSpan.FromMinutes(1), "posts did not drain");
             }
 
-            await pg.StopAsync();
+            await pg.StopAsync(crash: number == 1);
             lock (sync)
             {
                 stopped = true;
                 sentSinceStop = 0;
             }
 
-            FaultHarness.Log($"PostgreSQL stopped (outage {number}, {acked} posts acknowledged, {inFlight} in flight)");
+            FaultHarness.Log($"PostgreSQL {(number == 1 ? "crashed" : "stopped")} (outage {number}, {acked} posts acknowledged, {inFlight} in flight)");
             await Task.Delay(down, ct);
             if (quiesce)
             {

@@ -89,8 +89,13 @@ public sealed class PostgresServer : IAsyncLifetime
         return ConnectionStringFor(name);
     }
 
-    /// <summary>Stops the server with a fast shutdown: open sessions are cut, new connections refused until <see cref="StartAgainAsync"/>.</summary>
-    public Task StopAsync() => RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"]);
+    /// <summary>
+    /// Stops the server: open sessions are cut, new connections refused until <see cref="StartAgainAsync"/>. A fast
+    /// shutdown writes everything committed to disk first; a <paramref name="crash"/> (immediate shutdown) does not, as
+    /// a server that dies: the next start recovers from the WAL, and an asynchronous commit not yet flushed is lost.
+    /// </summary>
+    public Task StopAsync(bool crash = false) =>
+        RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", crash ? "immediate" : "fast", "-w", "stop"]);
 
     /// <summary>Starts the stopped server again on the same port and data.</summary>
     public async Task StartAgainAsync()

@@ -8,8 +8,8 @@ public static class InsidersNames
 
     /// <summary>
     /// The grain storage provider holding customer state: the same table as <see cref="Storage"/> (a stored row does not
-    /// name its provider), registered apart so that on PostgreSQL its writes commit asynchronously (see
-    /// <c>PostgresConnectionString.AsynchronousCommit</c>).
+    /// name its provider), registered apart so that on PostgreSQL its writes commit asynchronously, multiplexed (see
+    /// <c>PostgresConnectionString.ForCustomerState</c>).
     /// </summary>
     public const string CustomerStorage = "insiders-customers";
 

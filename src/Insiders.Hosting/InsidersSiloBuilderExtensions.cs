@@ -173,12 +173,12 @@ public static class InsidersSiloBuilderExtensions
             o.Invariant = NpgsqlInvariant;
             o.ConnectionString = connectionString;
         });
-        // Same table; customer state commits asynchronously (PostgresConnectionString.AsynchronousCommit says why no
-        // acknowledged line, entry or exit depends on it).
+        // Same table; customer state commits asynchronously over multiplexed connections (PostgresConnectionString.
+        // ForCustomerState says why no acknowledged line, entry or exit depends on it).
         silo.AddAdoNetGrainStorage(InsidersNames.CustomerStorage, (AdoNetGrainStorageOptions o) =>
         {
             o.Invariant = NpgsqlInvariant;
-            o.ConnectionString = PostgresConnectionString.AsynchronousCommit(connectionString);
+            o.ConnectionString = PostgresConnectionString.ForCustomerState(connectionString);
         });
         silo.UseAdoNetReminderService(o =>
         {

@@ -62,20 +62,22 @@ public sealed class PostgresConnectionStringTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task AsynchronousCommit_OnlyTheCustomerStateSessions_TheUsersOwnSettingWins()
+    public async Task ForCustomerState_AsynchronousCommitAndMultiplexing_OnlyForCustomerState_TheUsersOwnSettingsWin()
     {
-        // Added to the user's own options; a synchronous_commit the user chose is kept.
-        var added = new NpgsqlConnectionStringBuilder(PostgresConnectionString.AsynchronousCommit("Host=db;Options=-c statement_timeout=5000"));
-        Assert.Equal("-c statement_timeout=5000 -c synchronous_commit=off", added.Options);
-        var own = new NpgsqlConnectionStringBuilder(PostgresConnectionString.AsynchronousCommit("Host=db;Options='-c synchronous_commit=remote_write'"));
-        Assert.Equal("-c synchronous_commit=remote_write", own.Options);
+        // Added to the user's own options; a synchronous_commit or a multiplexing choice the user made is kept.
+        var added = new NpgsqlConnectionStringBuilder(PostgresConnectionString.ForCustomerState("Host=db;Options=-c statement_timeout=5000"));
+        Assert.Equal(("-c statement_timeout=5000 -c synchronous_commit=off", true), (added.Options, added.Multiplexing));
+        var own = new NpgsqlConnectionStringBuilder(PostgresConnectionString.ForCustomerState("Host=db;Options='-c synchronous_commit=remote_write';multiplexing=false"));
+        Assert.Equal(("-c synchronous_commit=remote_write", false), (own.Options, own.Multiplexing));
 
         // The silo as configured for PostgreSQL, asked on the real server: customer state commits asynchronously; shard
         // and coordinator state, and our own components (journal, journal positions, transitions), synchronously.
         await using var db = await TestDatabase.CreateAsync(server, "asynccommit");
         using var host = InsidersHost.Build(ClusterSettings.ForHost(db.ConnectionString, db.ClusterId, db.ServiceId));
         var storages = host.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>();
-        Assert.Equal("off", await SynchronousCommitAsync(storages.Get(InsidersNames.CustomerStorage).ConnectionString!));
+        var customers = storages.Get(InsidersNames.CustomerStorage).ConnectionString!;
+        Assert.True(new NpgsqlConnectionStringBuilder(customers).Multiplexing);
+        Assert.Equal("off", await SynchronousCommitAsync(customers));
         Assert.Equal("on", await SynchronousCommitAsync(storages.Get(InsidersNames.Storage).ConnectionString!));
         Assert.Equal("on", await SynchronousCommitAsync(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString));
     }

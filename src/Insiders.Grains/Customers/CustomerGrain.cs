@@ -11,8 +11,9 @@ namespace Insiders.Customers;
 /// <summary>
 /// One customer. Applies its lines (idempotent by line id, any order), classifies itself against the newest model
 /// (on each event, on lookup, or when a sweep asks), and records each Insider entry or exit once.
-/// State is written behind: on <see cref="Flush"/> (the ingestion checkpoint) and on deactivation. A customer written
-/// while idle (<see cref="InsidersOptions.CustomerIdleDeactivation"/>) deactivates after the write.
+/// State is written behind: on <see cref="Rewrite"/> (the ingestion checkpoint), on <see cref="Flush"/> (a sweep) and on
+/// deactivation. A customer written while idle (<see cref="InsidersOptions.CustomerIdleDeactivation"/>) deactivates
+/// after the write.
 /// </summary>
 public sealed class CustomerGrain(
     [PersistentState("customer", InsidersNames.CustomerStorage)] IPersistentState<CustomerState> state,

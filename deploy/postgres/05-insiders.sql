@@ -57,13 +57,15 @@ CREATE TABLE IF NOT EXISTS insiders_transactions
 -- A table created before 2026-12-07 had the key (line_id) and an index (customer_id, invoice_date): both are replaced
 -- by the key above (rows unique by line id are unique by customer and line id, so no row is in the way).
 DO $key$
+DECLARE
+    old_key name;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_constraint
-                WHERE conrelid = 'insiders_transactions'::regclass AND contype = 'p'
-                  AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
-                                       WHERE attrelid = 'insiders_transactions'::regclass AND attname = 'line_id')]) THEN
-        EXECUTE format('ALTER TABLE insiders_transactions DROP CONSTRAINT %I',
-                       (SELECT conname FROM pg_constraint WHERE conrelid = 'insiders_transactions'::regclass AND contype = 'p'));
+    SELECT conname INTO old_key FROM pg_constraint
+     WHERE conrelid = 'insiders_transactions'::regclass AND contype = 'p'
+       AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                            WHERE attrelid = 'insiders_transactions'::regclass AND attname = 'line_id')];
+    IF FOUND THEN
+        EXECUTE format('ALTER TABLE insiders_transactions DROP CONSTRAINT %I', old_key);
         ALTER TABLE insiders_transactions ADD PRIMARY KEY (customer_id, line_id);
     END IF;
     DROP INDEX IF EXISTS ix_insiders_transactions_customer;

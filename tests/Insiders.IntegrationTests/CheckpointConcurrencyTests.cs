@@ -57,9 +57,7 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
     public async Task Checkpoint_WritesHeld_IngestionAcknowledgedAndApplied_CrashAfterItLosesNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
-        var clean = BatchRecompute.ReadClean(TestData.SixMonths);
-        var expectedLines = clean.GroupBy(r => r.Customer).ToDictionary(g => g.Key, g => g.Count());
+        var (lines, clean, expectedLines) = SixMonths();
         var before = lines.Where(l => l.InvoiceDate < Split).ToList();
         var after = lines.Where(l => l.InvoiceDate >= Split).ToList();
 
@@ -137,9 +135,7 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
     public async Task Checkpoint_CustomerWritesLostAndPositionNotRecorded_NextCheckpointFindsTheLoss_CrashAfterItLosesNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
-        var clean = BatchRecompute.ReadClean(TestData.SixMonths);
-        var expectedLines = clean.GroupBy(r => r.Customer).ToDictionary(g => g.Key, g => g.Count());
+        var (lines, clean, expectedLines) = SixMonths();
 
         var control = new StorageControl();
         using (var host = ControlledHost(control))
@@ -176,6 +172,14 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
         }
 
         await AssertRestartEqualsBatchAsync(clean, expectedLines, ct);
+    }
+
+    // The shared file as the pipeline ingests it, and independently: its clean rows and each customer's line count.
+    private static (List<TransactionLine> Lines, List<BatchRecompute.Row> Clean, Dictionary<string, int> ExpectedLines) SixMonths()
+    {
+        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
+        var clean = BatchRecompute.ReadClean(TestData.SixMonths);
+        return (lines, clean, clean.GroupBy(r => r.Customer).ToDictionary(g => g.Key, g => g.Count()));
     }
 
     // A new process on the data directory: its features equal the batch recompute of the whole file, and each customer

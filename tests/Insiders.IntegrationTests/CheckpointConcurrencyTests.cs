@@ -248,4 +248,49 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
         await awaited.WaitAsync(Guard, ct);
         await host.StopAsync(ct);
     }
+
+    [Fact]
+    public async Task PeriodicCheckpoint_SomeoneStartsWaitingForIt_ItWidens_TheWaiterFollowsItAndBothComplete()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
+        var control = new StorageControl();
+        using var host = ControlledHost(control);
+        await host.StartAsync(ct);
+        var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+        await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
+
+        // The periodic checkpoint flushes one customer at a time: while its first write is held, nobody else is written.
+        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
+        control.HoldNextWrite("customer");
+        var background = pipeline.BackgroundCheckpointAsync(ct);
+        await control.Held.Task.WaitAsync(Guard, ct);
+        await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
+        Assert.Equal(0, control.CustomerWrites);
+
+        // Someone now waits for a checkpoint (as an ingestion call held back by MaxUncheckpointedLines does): the running
+        // one widens, so other customers are written while its first write is still held.
+        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate >= Split).ToList(), ct);
+        var awaited = pipeline.CheckpointAsync(ct);
+        var deadline = DateTime.UtcNow + Guard;
+        while (control.CustomerWrites == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no other customer was written while the first write was held");
+            // Unwidened, the held call times out (Orleans' response timeout) and ends the periodic checkpoint first.
+            Assert.False(background.IsCompleted, "the periodic checkpoint ended before any other customer was written: it did not widen");
+            await Task.Delay(20, ct);
+        }
+
+        Assert.False(background.IsCompleted);
+        Assert.False(awaited.IsCompleted);
+        control.Release();
+        await background.WaitAsync(Guard, ct);
+        await awaited.WaitAsync(Guard, ct);
+
+        // Each checkpoint wrote every customer of its own generation once, the widened one included.
+        var customers = lines.Where(l => l.InvoiceDate < Split).Select(l => l.CustomerId).Distinct().Count()
+            + lines.Where(l => l.InvoiceDate >= Split).Select(l => l.CustomerId).Distinct().Count();
+        Assert.Equal(customers, control.CustomerWrites);
+        await host.StopAsync(ct);
+    }
 }

@@ -8,7 +8,15 @@ public static class CallWindow
     /// starting as soon as any finishes (no wait for the slowest of a window); results in completion order. After a
     /// failure no further calls start, and the failure is rethrown once the calls in flight are done.
     /// </summary>
-    public static async Task<List<T>> ForEachAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int width)
+    public static Task<List<T>> ForEachAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int width) =>
+        ForEachAsync(items, call, width, widen: null, widerWidth: width);
+
+    /// <summary>
+    /// As <see cref="ForEachAsync{TItem, T}(IEnumerable{TItem}, Func{TItem, Task{T}}, int)"/>, starting with
+    /// <paramref name="width"/> calls in flight and allowing <paramref name="widerWidth"/> from the moment
+    /// <paramref name="widen"/> completes (e.g. when someone starts waiting for work that was running in the background).
+    /// </summary>
+    public static async Task<List<T>> ForEachAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, int width, Task? widen, int widerWidth)
     {
         var results = new List<T>();
         using var next = items.GetEnumerator();
@@ -45,10 +53,20 @@ public static class CallWindow
             }
         }
 
-        var workers = new Task[Math.Max(1, width)];
-        for (var i = 0; i < workers.Length; i++)
+        var workers = new List<Task>();
+        for (var i = Math.Max(1, width); i > 0; i--)
         {
-            workers[i] = Worker();
+            workers.Add(Worker());
+        }
+
+        var all = Task.WhenAll(workers);
+        if (widen is not null && widerWidth > workers.Count && await Task.WhenAny(all, widen) != all)
+        {
+            // Workers take their items from the shared enumerator, so the new ones take only what nobody has started.
+            for (var i = widerWidth - workers.Count; i > 0; i--)
+            {
+                workers.Add(Worker());
+            }
         }
 
         await Task.WhenAll(workers);

@@ -43,8 +43,9 @@ namespace Insiders.Ingestion;
 /// <para>
 /// One checkpoint at a time (a second waits for the first). Back-pressure: an ingestion call that leaves
 /// <see cref="InsidersOptions.MaxUncheckpointedLines"/> or more in the open generation checkpoints (outside the gate,
-/// after waiting for a running checkpoint) before it returns, so at most about twice that many lines are held. A
-/// checkpoint that fails puts its generation back in front of the open one; the next covers both.
+/// after waiting for a running checkpoint, which then flushes as wide as an awaited one) before it returns, so at most
+/// about twice that many lines are held. A checkpoint that fails puts its generation back in front of the open one; the
+/// next covers both.
 /// </para>
 /// <para>
 /// Telemetry: <see cref="InsidersTelemetry.LinesIngested"/> counts the lines an ingestion call found new to their
@@ -72,6 +73,8 @@ public sealed partial class IngestionPipeline(
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InsidersOptions _options = options.Value;
     private Generation _open = new();
+    private TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _waiting;
     private long _journaled;
     private long _checkpointed;
 
@@ -119,7 +122,7 @@ public sealed partial class IngestionPipeline(
 
         if (due)
         {
-            await CheckpointCoreAsync(onlyIfDue: true, _options.FlushParallelism, cancellationToken);
+            await CheckpointCoreAsync(onlyIfDue: true, background: false, cancellationToken);
         }
 
         return result;
@@ -130,18 +133,20 @@ public sealed partial class IngestionPipeline(
     /// journal positions. Ingestion goes on meanwhile (into the next checkpoint's generation). This checkpoint has
     /// someone waiting for it and flushes <see cref="InsidersOptions.FlushParallelism"/> grains at a time.
     /// </summary>
-    public Task CheckpointAsync(CancellationToken cancellationToken = default) => CheckpointAsync(_options.FlushParallelism, cancellationToken);
+    public Task CheckpointAsync(CancellationToken cancellationToken = default) => CheckpointAsync(background: false, cancellationToken);
 
     /// <summary>
     /// As <see cref="CheckpointAsync(CancellationToken)"/>, for the periodic checkpoint of the running service, which
-    /// nobody waits for: <see cref="InsidersOptions.BackgroundFlushParallelism"/> grains at a time.
+    /// nobody waits for: <see cref="InsidersOptions.BackgroundFlushParallelism"/> grains at a time, until someone does
+    /// (an ingestion call held back by <see cref="InsidersOptions.MaxUncheckpointedLines"/>, an awaited checkpoint, the
+    /// shutdown): from then on <see cref="InsidersOptions.FlushParallelism"/>.
     /// </summary>
-    public Task BackgroundCheckpointAsync(CancellationToken cancellationToken) => CheckpointAsync(_options.BackgroundFlushParallelism, cancellationToken);
+    public Task BackgroundCheckpointAsync(CancellationToken cancellationToken) => CheckpointAsync(background: true, cancellationToken);
 
-    private async Task CheckpointAsync(int width, CancellationToken cancellationToken)
+    private async Task CheckpointAsync(bool background, CancellationToken cancellationToken)
     {
         await _recovered.Task.WaitAsync(cancellationToken);
-        await CheckpointCoreAsync(onlyIfDue: false, width, cancellationToken);
+        await CheckpointCoreAsync(onlyIfDue: false, background, cancellationToken);
     }
 
     /// <summary>
@@ -150,17 +155,45 @@ public sealed partial class IngestionPipeline(
     /// </summary>
     public async Task<long> RecoverAsync(CancellationToken cancellationToken = default)
     {
-        var recovered = await CheckpointCoreAsync(onlyIfDue: false, _options.FlushParallelism, cancellationToken);
+        var recovered = await CheckpointCoreAsync(onlyIfDue: false, background: false, cancellationToken);
         _recovered.TrySetResult();
         return recovered;
     }
 
     // Returns the number of lines of dead writers delivered again.
-    private async Task<long> CheckpointCoreAsync(bool onlyIfDue, int width, CancellationToken cancellationToken)
+    private async Task<long> CheckpointCoreAsync(bool onlyIfDue, bool background, CancellationToken cancellationToken)
     {
-        await _checkpointing.WaitAsync(cancellationToken);
+        if (!background)
+        {
+            // Someone waits from now on: a background checkpoint running ahead of this one widens (see FlushWidth).
+            Interlocked.Increment(ref _waiting);
+            Volatile.Read(ref _hurry).TrySetResult();
+        }
+
         try
         {
+            await _checkpointing.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            if (!background)
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
+        try
+        {
+            // A fresh signal for this checkpoint, given at once when someone already waits (the order of these two
+            // steps and the waiter's two above makes sure one of them sees the other).
+            var hurry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _hurry, hurry);
+            if (!background || Volatile.Read(ref _waiting) > 0)
+            {
+                hurry.TrySetResult();
+            }
+
+            var width = new FlushWidth(_options.BackgroundFlushParallelism, _options.FlushParallelism, hurry.Task);
             var captured = await CaptureAsync(onlyIfDue, cancellationToken);
             if (captured is null)
             {
@@ -393,7 +426,7 @@ public sealed partial class IngestionPipeline(
 
     // Customers first (one answering from another activation gets its lines again, reports again, and is flushed
     // again), then shards (likewise with reports), then the clock, then the journal positions.
-    private async Task FlushAsync(Generation generation, int width, CancellationToken cancellationToken)
+    private async Task FlushAsync(Generation generation, FlushWidth width, CancellationToken cancellationToken)
     {
         if (generation.Lines.Count == 0 && generation.Adopted.Count == 0 && generation.Journaled <= _checkpointed)
         {
@@ -409,7 +442,7 @@ public sealed partial class IngestionPipeline(
             {
                 // As wide as the customers: a shard's flush runs on its activation while it writes, and with all of them
                 // queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
-                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), width);
+                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), width.Narrow, width.Hurry, width.Wide);
                 var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
                 await RestoreShardsAsync(generation, lost);
                 return lost;
@@ -447,12 +480,12 @@ public sealed partial class IngestionPipeline(
 
     // One that answers from another activation gets its lines again (with the open generation's), reports again, and
     // is flushed again.
-    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, int width, CancellationToken cancellationToken) =>
+    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, FlushWidth width, CancellationToken cancellationToken) =>
         UntilNoneLostAsync("Customers", customerIds, async ids =>
         {
             // Rewrite, not Flush: a write this activation made earlier may have been lost with the database server
             // (customer state commits asynchronously on PostgreSQL); rewritten, the loss shows as a new activation.
-            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Rewrite()), width);
+            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Rewrite()), width.Narrow, width.Hurry, width.Wide);
             var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
             if (lost.Count > 0)
             {
@@ -496,6 +529,15 @@ public sealed partial class IngestionPipeline(
     }
 
     private int ShardOf(string customerId) => InsidersOptions.ShardOf(customerId, _options.Shards);
+
+    /// <summary>
+    /// How many grains a checkpoint flushes at a time: <paramref name="Narrow"/> while nobody waits for it (the periodic
+    /// checkpoint keeps to one core and leaves the rest to live ingestion), <paramref name="Wide"/> once
+    /// <paramref name="Hurry"/> has completed (someone waits: a checkpoint of their own queued behind this one, an
+    /// ingestion call held back by the uncheckpointed-lines limit, or the shutdown). Completed from the start for a
+    /// checkpoint someone waits for.
+    /// </summary>
+    private readonly record struct FlushWidth(int Narrow, int Wide, Task Hurry);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Delivered {Lines} journaled lines of writer {Writer} again (after its checkpoint {Checkpoint})")]
     private static partial void LogAdopted(ILogger logger, long lines, string writer, long checkpoint);

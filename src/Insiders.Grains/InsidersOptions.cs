@@ -37,7 +37,8 @@ public sealed class InsidersOptions
     /// <summary>
     /// Flushes in flight at the running service's periodic checkpoint, which nobody waits for: one at a time, it keeps
     /// to one core and leaves the rest to live ingestion and lookups (event-to-flag at 2,000 lines/s on 2 cores: p99
-    /// 26 ms with 1, 67–70 ms with 4 or 16).
+    /// 26 ms with 1, 67–70 ms with 4 or 16). Once someone waits for it (an ingestion call held back by
+    /// <see cref="MaxUncheckpointedLines"/>, an awaited checkpoint, the shutdown), it widens to <see cref="FlushParallelism"/>.
     /// </summary>
     public int BackgroundFlushParallelism { get; set; } = 1;
 

@@ -1,3 +1,4 @@
+using Insiders.Clustering;
 using Insiders.Infrastructure;
 using Insiders.Segmentation;
 using Insiders.Telemetry;
@@ -13,6 +14,8 @@ public static class InsidersGrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelCache>();
+        // A retrain's fit: one thread per core, below normal priority (disposed with the host).
+        services.TryAddSingleton(_ => new BackgroundThreads(Environment.ProcessorCount, "insiders fit"));
         services.AddMetrics();
         services.TryAddSingleton<InsidersMetrics>();
         services.TryAddSingleton<InsiderFeed>();

@@ -29,7 +29,7 @@ public static class KMeansFitter
         // Restarts are independent (each its own seeded context): they run in parallel, and the lowest inertia wins
         // with ties to the earlier restart, as if they had run one after the other.
         var results = new Result[Math.Max(1, restarts)];
-        Parallel.For(0, results.Length, r => results[r] = FitOnce(points, k, seed + r));
+        Parallel.For(0, results.Length, BackgroundThreads.ForCurrent(), r => results[r] = FitOnce(points, k, seed + r));
         var best = results[0];
         foreach (var result in results.Skip(1))
         {

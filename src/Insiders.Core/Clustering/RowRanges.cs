@@ -21,7 +21,7 @@ internal static class RowRanges
             return;
         }
 
-        Parallel.ForEach(Partitioner.Create(0, count, BlockSize), range => body(range.Item1, range.Item2));
+        Parallel.ForEach(Partitioner.Create(0, count, BlockSize), BackgroundThreads.ForCurrent(), range => body(range.Item1, range.Item2));
     }
 
     /// <summary>Sums <paramref name="block"/> over the blocks of 0..<paramref name="count"/>, adding the partial sums in block order.</summary>

@@ -103,7 +103,7 @@ public sealed class SegmentTrainer(SegmentationOptions options)
 
         // Every K is fitted and scored independently (own seeds): in parallel, then compared in K order as before.
         var fits = new (KMeansFitter.Result Result, double Score)[ks.Count];
-        Parallel.For(0, ks.Count, i =>
+        Parallel.For(0, ks.Count, BackgroundThreads.ForCurrent(), i =>
         {
             var k = ks[i];
             var result = KMeansFitter.Fit(sample, k, _options.Restarts, _options.Seed + (1000 * k));

@@ -27,6 +27,7 @@ public sealed partial class SegmentationCoordinatorGrain(
     IReadModelStore readModel,
     InsidersMetrics metrics,
     TimeProvider time,
+    BackgroundThreads fitThreads,
     ILogger<SegmentationCoordinatorGrain> logger) : Grain, ISegmentationCoordinatorGrain, IRemindable
 {
     public const string ReminderName = "retrain";
@@ -152,8 +153,9 @@ public sealed partial class SegmentationCoordinatorGrain(
         SegmentModel model;
         try
         {
-            // CPU-bound and touches no grain state: off the Orleans scheduler.
-            model = await Task.Run(() => trainer.Train(rows, asOf, version, time.GetUtcNow(), previous));
+            // CPU-bound and touches no grain state: off the Orleans scheduler and off the thread pool, on threads below
+            // normal priority, so that lookups and ingestion meanwhile get the cores first (docs/benchmarks.md).
+            model = await fitThreads.RunAsync(() => trainer.Train(rows, asOf, version, time.GetUtcNow(), previous));
         }
         catch (InvalidOperationException e)
         {

@@ -202,4 +202,49 @@ public sealed class ParallelFitTests
             fromHistories.Segments.Select(s => (s.Id, s.IsInsider, s.Profile, Centroid: string.Join(',', s.Centroid))),
             fromRows.Segments.Select(s => (s.Id, s.IsInsider, s.Profile, Centroid: string.Join(',', s.Centroid))));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Train_OnBackgroundThreads_SameModelAsOnTheThreadPool_ItsLoopsStayOnThoseThreads(int threads)
+    {
+        // More rows than two blocks (the row loops run in parallel) and three K with three restarts each: loops inside loops.
+        var histories = Population(Many, 11);
+        var options = new SegmentationOptions { MinClusters = 8, MaxClusters = 24, ClusterStep = 8, Restarts = 3 };
+        var onPool = new SegmentTrainer(options).Train(histories, AsOf, 1, DateTimeOffset.UnixEpoch);
+
+        using var background = new BackgroundThreads(threads, "fit test");
+        var names = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var onBackground = await background.RunAsync(() =>
+        {
+            // What the fit's loops are given on these threads: these threads, and a loop run with them stays on them.
+            Parallel.For(0, 64, BackgroundThreads.ForCurrent(), _ => names.AddOrUpdate(Thread.CurrentThread.Name ?? "(pool)", 1, (_, n) => n + 1));
+            return new SegmentTrainer(options).Train(histories, AsOf, 1, DateTimeOffset.UnixEpoch);
+        }).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken); // only against a hang (a loop waiting for itself)
+
+        Assert.All(names.Keys, name => Assert.StartsWith("fit test ", name, StringComparison.Ordinal));
+        Assert.Equal(onPool.K, onBackground.K);
+        Assert.Equal(onPool.SilhouetteByK, onBackground.SilhouetteByK);
+        Assert.Equal(
+            onPool.Segments.Select(s => (s.Id, s.IsInsider, Centroid: string.Join(',', s.Centroid))),
+            onBackground.Segments.Select(s => (s.Id, s.IsInsider, Centroid: string.Join(',', s.Centroid))));
+        Assert.Equal(TaskScheduler.Default, BackgroundThreads.ForCurrent().TaskScheduler); // the test's own thread: the pool
+    }
+
+    [Fact]
+    public async Task BackgroundThreads_OnLinux_RunBelowNormalPriority()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "the nice value is read from /proc");
+        using var background = new BackgroundThreads(1, "nice test");
+        var nice = await background.RunAsync(() =>
+        {
+            // /proc/thread-self/stat: "tid (comm) state ..."; after the comm, field 19 of the whole line is the nice value.
+            var stat = File.ReadAllText("/proc/thread-self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
+        }).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+
+        Assert.True(background.Lowered);
+        Assert.Equal(BackgroundThreads.Nice, nice);
+    }
 }

@@ -211,21 +211,9 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
     public async Task PeriodicCheckpoint_FlushesOneCustomerAtATime_AnAwaitedOneFlushesSeveral()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
         var control = new StorageControl();
-        using var host = ControlledHost(control);
-        await host.StartAsync(ct);
-        var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
-        await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
-
-        // The service's periodic checkpoint (BackgroundFlushParallelism 1): while its first customer write is held,
-        // no other customer is written.
-        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
-        control.HoldNextWrite("customer");
-        var background = pipeline.BackgroundCheckpointAsync(ct);
-        await control.Held.Task.WaitAsync(Guard, ct);
-        await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
-        Assert.Equal(0, control.CustomerWrites);
+        var (host, pipeline, lines, background) = await PeriodicCheckpointHeldAsync(control, ct);
+        using var owned = host;
         control.Release();
         await background.WaitAsync(Guard, ct);
         Assert.True(control.CustomerWrites > 100, $"{control.CustomerWrites} customers written");
@@ -253,20 +241,9 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
     public async Task PeriodicCheckpoint_SomeoneStartsWaitingForIt_ItWidens_TheWaiterFollowsItAndBothComplete()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
         var control = new StorageControl();
-        using var host = ControlledHost(control);
-        await host.StartAsync(ct);
-        var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
-        await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
-
-        // The periodic checkpoint flushes one customer at a time: while its first write is held, nobody else is written.
-        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
-        control.HoldNextWrite("customer");
-        var background = pipeline.BackgroundCheckpointAsync(ct);
-        await control.Held.Task.WaitAsync(Guard, ct);
-        await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
-        Assert.Equal(0, control.CustomerWrites);
+        var (host, pipeline, lines, background) = await PeriodicCheckpointHeldAsync(control, ct);
+        using var owned = host;
 
         // Someone now waits for a checkpoint (as an ingestion call held back by MaxUncheckpointedLines does): the running
         // one widens, so other customers are written while its first write is still held.
@@ -292,5 +269,23 @@ public sealed class CheckpointConcurrencyTests : IAsyncLifetime
             + lines.Where(l => l.InvoiceDate >= Split).Select(l => l.CustomerId).Distinct().Count();
         Assert.Equal(customers, control.CustomerWrites);
         await host.StopAsync(ct);
+    }
+
+    // A host that ingested the six months' lines before Split and whose periodic checkpoint (BackgroundFlushParallelism
+    // 1) is under way with its first customer write held: by then no other customer has been written.
+    private async Task<(IHost Host, IngestionPipeline Pipeline, List<TransactionLine> Lines, Task Background)> PeriodicCheckpointHeldAsync(StorageControl control, CancellationToken ct)
+    {
+        var lines = new OnlineRetailReader(TestData.SixMonthsFileName).ReadFile(TestData.SixMonths, new IngestSummary()).ToList();
+        var host = ControlledHost(control);
+        await host.StartAsync(ct);
+        var pipeline = host.Services.GetRequiredService<IngestionPipeline>();
+        await pipeline.CheckpointAsync(ct); // waits for the start-up recovery
+        await pipeline.IngestAsync(lines.Where(l => l.InvoiceDate < Split).ToList(), ct);
+        control.HoldNextWrite("customer");
+        var background = pipeline.BackgroundCheckpointAsync(ct);
+        await control.Held.Task.WaitAsync(Guard, ct);
+        await Task.Delay(500, ct); // room for a wider flush to show itself; nothing is timed
+        Assert.Equal(0, control.CustomerWrites);
+        return (host, pipeline, lines, background);
     }
 }

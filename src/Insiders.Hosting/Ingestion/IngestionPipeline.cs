@@ -165,7 +165,7 @@ public sealed partial class IngestionPipeline(
     {
         if (!background)
         {
-            // Someone waits from now on: a background checkpoint running ahead of this one widens (see FlushWidth).
+            // Someone waits from now on: a background checkpoint running ahead of this one widens (see FlushWindowAsync).
             Interlocked.Increment(ref _waiting);
             Volatile.Read(ref _hurry).TrySetResult();
         }
@@ -193,7 +193,6 @@ public sealed partial class IngestionPipeline(
                 hurry.TrySetResult();
             }
 
-            var width = new FlushWidth(_options.BackgroundFlushParallelism, _options.FlushParallelism, hurry.Task);
             var captured = await CaptureAsync(onlyIfDue, cancellationToken);
             if (captured is null)
             {
@@ -204,7 +203,7 @@ public sealed partial class IngestionPipeline(
             {
                 var (adopted, recovered) = await AdoptDeadWritersAsync(cancellationToken);
                 captured.Absorb(adopted, ShardOf);
-                await FlushAsync(captured, width, cancellationToken);
+                await FlushAsync(captured, hurry.Task, cancellationToken);
                 return recovered;
             }
             catch
@@ -426,7 +425,7 @@ public sealed partial class IngestionPipeline(
 
     // Customers first (one answering from another activation gets its lines again, reports again, and is flushed
     // again), then shards (likewise with reports), then the clock, then the journal positions.
-    private async Task FlushAsync(Generation generation, FlushWidth width, CancellationToken cancellationToken)
+    private async Task FlushAsync(Generation generation, Task hurry, CancellationToken cancellationToken)
     {
         if (generation.Lines.Count == 0 && generation.Adopted.Count == 0 && generation.Journaled <= _checkpointed)
         {
@@ -434,7 +433,7 @@ public sealed partial class IngestionPipeline(
         }
 
         generation.Refreshed.Clear();
-        await FlushCustomersAsync(generation, generation.Lines.Keys.ToList(), width, cancellationToken);
+        await FlushCustomersAsync(generation, generation.Lines.Keys.ToList(), hurry, cancellationToken);
         for (var round = 0; ; round++)
         {
             var reported = generation.Reports.Keys.Select(ShardOf).ToHashSet();
@@ -442,7 +441,7 @@ public sealed partial class IngestionPipeline(
             {
                 // As wide as the customers: a shard's flush runs on its activation while it writes, and with all of them
                 // queued on SQLite's writer at once each would stay blocked until the writes before its own were done.
-                var answers = await CallWindow.ForEachAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), width.Narrow, width.Hurry, width.Wide);
+                var answers = await FlushWindowAsync(shards, async i => (Shard: i, Activation: await grains.GetGrain<IFeatureShardGrain>(i).Flush()), hurry);
                 var lost = answers.Where(a => !generation.Persisted(a.Shard, a.Activation, reported.Contains(a.Shard))).Select(a => a.Shard).ToList();
                 await RestoreShardsAsync(generation, lost);
                 return lost;
@@ -462,7 +461,7 @@ public sealed partial class IngestionPipeline(
 
             var again = generation.Refreshed.ToList();
             generation.Refreshed.Clear();
-            await FlushCustomersAsync(generation, again, width, cancellationToken);
+            await FlushCustomersAsync(generation, again, hurry, cancellationToken);
         }
 
         await grains.GetGrain<ISegmentationCoordinatorGrain>(InsidersNames.CoordinatorKey).Flush();
@@ -480,12 +479,12 @@ public sealed partial class IngestionPipeline(
 
     // One that answers from another activation gets its lines again (with the open generation's), reports again, and
     // is flushed again.
-    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, FlushWidth width, CancellationToken cancellationToken) =>
+    private Task FlushCustomersAsync(Generation generation, List<string> customerIds, Task hurry, CancellationToken cancellationToken) =>
         UntilNoneLostAsync("Customers", customerIds, async ids =>
         {
             // Rewrite, not Flush: a write this activation made earlier may have been lost with the database server
             // (customer state commits asynchronously on PostgreSQL); rewritten, the loss shows as a new activation.
-            var answers = await CallWindow.ForEachAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Rewrite()), width.Narrow, width.Hurry, width.Wide);
+            var answers = await FlushWindowAsync(ids, async id => (Id: id, Activation: await grains.Customer(id).Rewrite()), hurry);
             var lost = answers.Where(a => !generation.Persisted(a.Id, a.Activation)).Select(a => a.Id).ToList();
             if (lost.Count > 0)
             {
@@ -531,13 +530,14 @@ public sealed partial class IngestionPipeline(
     private int ShardOf(string customerId) => InsidersOptions.ShardOf(customerId, _options.Shards);
 
     /// <summary>
-    /// How many grains a checkpoint flushes at a time: <paramref name="Narrow"/> while nobody waits for it (the periodic
-    /// checkpoint keeps to one core and leaves the rest to live ingestion), <paramref name="Wide"/> once
-    /// <paramref name="Hurry"/> has completed (someone waits: a checkpoint of their own queued behind this one, an
-    /// ingestion call held back by the uncheckpointed-lines limit, or the shutdown). Completed from the start for a
-    /// checkpoint someone waits for.
+    /// A checkpoint's grain calls: <see cref="InsidersOptions.BackgroundFlushParallelism"/> at a time while nobody waits
+    /// for it (the periodic checkpoint keeps to one core and leaves the rest to live ingestion),
+    /// <see cref="InsidersOptions.FlushParallelism"/> once <paramref name="hurry"/> has completed (someone waits: a
+    /// checkpoint of their own queued behind this one, an ingestion call held back by the uncheckpointed-lines limit, or
+    /// the shutdown). Completed from the start for a checkpoint someone waits for.
     /// </summary>
-    private readonly record struct FlushWidth(int Narrow, int Wide, Task Hurry);
+    private Task<List<T>> FlushWindowAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> call, Task hurry) =>
+        CallWindow.ForEachAsync(items, call, _options.BackgroundFlushParallelism, hurry, _options.FlushParallelism);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Delivered {Lines} journaled lines of writer {Writer} again (after its checkpoint {Checkpoint})")]
     private static partial void LogAdopted(ILogger logger, long lines, string writer, long checkpoint);

@@ -4,6 +4,7 @@ using Insiders.Segmentation;
 using Insiders.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Insiders;
 
@@ -14,8 +15,9 @@ public static class InsidersGrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelCache>();
-        // A retrain's fit: one thread per core, below normal priority (disposed with the host).
-        services.TryAddSingleton(_ => new BackgroundThreads(Environment.ProcessorCount, "insiders fit"));
+        // A retrain's fit: one thread per core, below normal priority unless configured otherwise (disposed with the host).
+        services.TryAddSingleton(sp => new BackgroundThreads(
+            Environment.ProcessorCount, "insiders fit", sp.GetRequiredService<IOptions<InsidersOptions>>().Value.LowerFitPriority));
         services.AddMetrics();
         services.TryAddSingleton<InsidersMetrics>();
         services.TryAddSingleton<InsiderFeed>();

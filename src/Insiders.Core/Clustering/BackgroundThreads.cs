@@ -11,7 +11,8 @@ namespace Insiders.Clustering;
 /// <para>
 /// On Linux each thread lowers its own nice value to <see cref="Nice"/> (an unprivileged process may lower, never raise,
 /// its priority); elsewhere <see cref="Thread.Priority"/> is set to <see cref="ThreadPriority.BelowNormal"/>. Where
-/// neither is possible the threads run at normal priority and only the separation from the thread pool remains.
+/// neither is possible the threads run at normal priority and only the separation from the thread pool remains. Asked
+/// not to lower it (<c>lowerPriority: false</c>), they run at normal priority and compete with requests as equals.
 /// </para>
 /// </summary>
 public sealed class BackgroundThreads : TaskScheduler, IDisposable
@@ -22,9 +23,10 @@ public sealed class BackgroundThreads : TaskScheduler, IDisposable
     private readonly BlockingCollection<Task> _queue = new();
     private readonly Thread[] _threads;
 
-    public BackgroundThreads(int threads, string name)
+    public BackgroundThreads(int threads, string name, bool lowerPriority = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Lowered = lowerPriority;
         _threads = new Thread[threads];
         for (var i = 0; i < threads; i++)
         {
@@ -33,8 +35,8 @@ public sealed class BackgroundThreads : TaskScheduler, IDisposable
         }
     }
 
-    /// <summary>Whether the threads could lower their priority (false: they run at normal priority).</summary>
-    public bool Lowered { get; private set; } = true;
+    /// <summary>Whether the threads run below normal priority (false: not asked to, or they could not).</summary>
+    public bool Lowered { get; private set; }
 
     public override int MaximumConcurrencyLevel => _threads.Length;
 
@@ -61,7 +63,11 @@ public sealed class BackgroundThreads : TaskScheduler, IDisposable
 
     private void Run()
     {
-        LowerPriority();
+        if (Lowered)
+        {
+            LowerPriority();
+        }
+
         foreach (var task in _queue.GetConsumingEnumerable())
         {
             TryExecuteTask(task);

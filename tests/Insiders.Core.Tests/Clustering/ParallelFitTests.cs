@@ -231,20 +231,25 @@ public sealed class ParallelFitTests
         Assert.Equal(TaskScheduler.Default, BackgroundThreads.ForCurrent().TaskScheduler); // the test's own thread: the pool
     }
 
-    [Fact]
-    public async Task BackgroundThreads_OnLinux_RunBelowNormalPriority()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BackgroundThreads_OnLinux_RunBelowNormalPriority_UnlessAskedNotTo(bool lowerPriority)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "the nice value is read from /proc");
-        using var background = new BackgroundThreads(1, "nice test");
-        var nice = await background.RunAsync(() =>
-        {
-            // /proc/thread-self/stat: "tid (comm) state ..."; after the comm, field 19 of the whole line is the nice value.
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
-        }).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        var callers = NiceOfCurrentThread();
+        using var background = new BackgroundThreads(1, "nice test", lowerPriority);
+        var nice = await background.RunAsync(NiceOfCurrentThread).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
 
-        Assert.True(background.Lowered);
-        Assert.Equal(BackgroundThreads.Nice, nice);
+        Assert.Equal(lowerPriority, background.Lowered);
+        Assert.Equal(lowerPriority ? BackgroundThreads.Nice : callers, nice);
+    }
+
+    // /proc/thread-self/stat: "tid (comm) state ..."; after the comm, field 19 of the whole line is the nice value.
+    internal static int NiceOfCurrentThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -55,13 +55,20 @@ internal sealed class SqliteConnectionSource(string connectionString, GroupCommi
                 : new GroupCommittedCommand(groupCommitted) { Connection = this, CommandTimeout = DefaultTimeout, Transaction = Transaction };
     }
 
-    // The provider executes its queries through DbCommand.ExecuteReaderAsync, which lands here.
+    // The provider executes its queries through DbCommand.ExecuteReaderAsync, which lands here. Its parameters are named
+    // as the query spells them before they are bound (SqliteParameterNames).
     private sealed class GroupCommittedCommand(GroupCommittedQueries groupCommitted) : SqliteCommand
     {
-        protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
-            Transaction is null && groupCommitted.Includes(CommandText)
-                ? await groupCommitted.ExecuteAsync(CommandText, Parameters).ConfigureAwait(false)
-                : await base.ExecuteDbDataReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+        protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
+        {
+            if (Transaction is null && groupCommitted.Includes(CommandText))
+            {
+                return await groupCommitted.ExecuteAsync(CommandText, Parameters).ConfigureAwait(false);
+            }
+
+            SqliteParameterNames.Spell(CommandText, Parameters);
+            return await base.ExecuteDbDataReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>How long a statement waits for another connection's write lock (inside SQLite) before it reports busy.</summary>

@@ -46,4 +46,17 @@ public sealed class SqliteParameterNamesTests
         Assert.True(reader.Read());
         Assert.Equal([1L, 20L, 3L, 4L, 5L, 6L], Enumerable.Range(0, 6).Select(reader.GetInt64));
     }
+
+    [Fact]
+    public void Spell_WithoutAQueryOrParameters_LeavesThemAlone()
+    {
+        using var command = new SqliteCommand();
+        command.Parameters.AddWithValue("GrainIdHash", 1);
+
+        SqliteParameterNames.Spell(null, command.Parameters);
+        SqliteParameterNames.Spell("", command.Parameters);
+        SqliteParameterNames.Spell(Query, new SqliteCommand().Parameters);
+
+        Assert.Equal("GrainIdHash", command.Parameters[0].ParameterName);
+    }
 }

@@ -13,12 +13,18 @@ internal static class SqliteParameterNames
 {
     private static readonly char[] s_prefixes = ['@', '$', ':'];
 
-    // Per query text (the provider's few queries), each name as that text spells it.
+    // Per query text, each name as that text spells it. Only the grain-storage provider's commands come here: a fixed
+    // handful of texts.
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> s_names = new(StringComparer.Ordinal);
 
     /// <summary>Renames the parameters of a command about to run <paramref name="sql"/> to the form the text uses.</summary>
-    public static void Spell(string sql, SqliteParameterCollection parameters)
+    public static void Spell(string? sql, SqliteParameterCollection parameters)
     {
+        if (string.IsNullOrEmpty(sql) || parameters.Count == 0)
+        {
+            return; // nothing to spell: Microsoft.Data.Sqlite reports what is wrong, if anything
+        }
+
         var names = NamesOf(sql);
         for (var i = 0; i < parameters.Count; i++)
         {

@@ -144,7 +144,7 @@ public static class RetrainBenchmark
                     result.Customers, result.K, result.Sweep.Reclassified, result.Sweep.Called, ProcessMemory.PeakBytes, ProcessMemory.GcPeakHeapBytes());
                 NotePeak();
                 runs.Add(run);
-                await log.WriteLineAsync($"retrain v{run.Version}: snapshot {run.Snapshot.TotalSeconds:0.00} s, fit {run.Fit.TotalSeconds:0.00} s, reclassify {run.Reclassify.TotalSeconds:0.00} s ({run.Reclassified:N0} changed, {run.Called:N0} called), peak {ProcessMemory.Gb(run.PeakBytes)}{writes.Since()}");
+                await log.WriteLineAsync($"retrain v{run.Version}: snapshot {run.Snapshot.TotalSeconds:0.00} s, fit {run.Fit.TotalSeconds:0.00} s, reclassify {run.Reclassify.TotalSeconds:0.00} s ({run.Reclassified:N0} changed, {run.Called:N0} called; slowest shard: classify {result.Sweep.Classify.TotalSeconds:0.00} s, calls {result.Sweep.Calls.TotalSeconds:0.00} s, save {result.Sweep.Save.TotalSeconds:0.00} s), peak {ProcessMemory.Gb(run.PeakBytes)}{writes.Since()}");
                 await pipeline.CheckpointAsync();
             }
 

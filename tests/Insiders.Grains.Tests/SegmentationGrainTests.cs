@@ -176,6 +176,12 @@ public sealed class SegmentationGrainTests(ClusterFixture fixture)
         Assert.Equal(result.Sweep.Entered + result.Sweep.Left, result.Sweep.Called);
         Assert.InRange(result.Sweep.Called, 0, result.Sweep.Reclassified);
 
+        // Where the sweep's time went, by phase (each the slowest shard's): none longer than the sweep itself.
+        var phases = new[] { result.Sweep.Classify, result.Sweep.Calls, result.Sweep.Save };
+        Assert.All(phases, phase => Assert.InRange(phase, TimeSpan.Zero, result.Reclassify));
+        Assert.True(result.Sweep.Save > TimeSpan.Zero, "every shard writes its relabelled reports");
+        Assert.True(result.Sweep.Called == 0 || result.Sweep.Calls > TimeSpan.Zero, "the calls took time");
+
         // The others were relabelled in their shard; each grain, looked up, classifies itself lazily to the same
         // segment and flag (features at the model's date, from the same flag), without recording any transition.
         var model = (await coordinator.GetModel())!;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Insiders.Clustering;
 using Insiders.Customers;
 using Insiders.Features;
@@ -102,6 +103,7 @@ public sealed class FeatureShardGrain(
         // report (what lists, exports and the read model show), keeping its flag; its grain reclassifies itself on its
         // next event or lookup, from the same flag, to the same assignment. So a retrain activates and writes only the
         // customers who enter or leave, also the first model (which classifies everyone).
+        var started = Stopwatch.GetTimestamp();
         var toCall = new List<string>();
         var relabelled = new List<CustomerReport>();
         int customers = 0, entered = 0, left = 0;
@@ -136,6 +138,8 @@ public sealed class FeatureShardGrain(
             Upsert(report);
         }
 
+        var classify = Stopwatch.GetElapsedTime(started);
+
         // A sliding window (not chunks that each wait for their slowest call). Should a call fail, nothing of this
         // sweep is kept here: the coordinator sweeps again, and a customer already reclassified answers the same.
         var reclassified = await CallWindow.ForEachAsync(toCall, id => GrainFactory.Customer(id).Reclassify(model.Version, asOf), options.Value.Parallelism);
@@ -154,8 +158,10 @@ public sealed class FeatureShardGrain(
             Upsert(updated);
         }
 
+        var calls = Stopwatch.GetElapsedTime(started) - classify;
         await Flush(); // a sweep is rare: its outcome is persisted (and reaches the read model) right away
-        return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left, toCall.Count);
+        var save = Stopwatch.GetElapsedTime(started) - classify - calls;
+        return new SweepResult(customers, toCall.Count + relabelled.Count, entered, left, toCall.Count, classify, calls, save);
     }
 
     // Everything reported before this call is persisted when it returns; reports that arrive while it writes are

@@ -173,7 +173,10 @@ public sealed partial class SegmentationCoordinatorGrain(
         models.Install(model);
         var sweep = await RecordAndSweepAsync(model, asOf);
         var reclassifyTime = total.Elapsed - snapshotTime - fitTime;
-        LogRetrained(logger, model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep.Entered, sweep.Left, total.ElapsedMilliseconds);
+        LogRetrained(
+            logger, model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep.Entered, sweep.Left, sweep.Called, total.ElapsedMilliseconds,
+            (long)snapshotTime.TotalMilliseconds, (long)fitTime.TotalMilliseconds, (long)reclassifyTime.TotalMilliseconds,
+            (long)sweep.Classify.TotalMilliseconds, (long)sweep.Calls.TotalMilliseconds, (long)sweep.Save.TotalMilliseconds);
         return new RetrainResult(model.Version, asOf, model.Customers, model.K, model.Silhouette, model.InsiderCustomers, sweep, snapshotTime, fitTime, reclassifyTime, null);
     }
 
@@ -246,8 +249,10 @@ public sealed partial class SegmentationCoordinatorGrain(
             : DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Model v{Version} as of {AsOf}: {Customers} customers, K={K}, silhouette {Silhouette:F3}, {Insiders} Insiders; sweep: {Entered} entered, {Left} left; {Elapsed} ms")]
-    private static partial void LogRetrained(ILogger logger, long version, DateOnly asOf, int customers, int k, double silhouette, int insiders, int entered, int left, long elapsed);
+        Message = "Model v{Version} as of {AsOf}: {Customers} customers, K={K}, silhouette {Silhouette:F3}, {Insiders} Insiders; sweep: {Entered} entered, {Left} left, {Called} called; {Elapsed} ms (snapshot {SnapshotMs}, fit {FitMs}, sweep {SweepMs}: classify {ClassifyMs}, calls {CallsMs}, save {SaveMs} in the slowest shard)")]
+    private static partial void LogRetrained(
+        ILogger logger, long version, DateOnly asOf, int customers, int k, double silhouette, int insiders, int entered, int left, int called, long elapsed,
+        long snapshotMs, long fitMs, long sweepMs, long classifyMs, long callsMs, long saveMs);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Scheduled retrain #{Count} on {Silo}")]
     private static partial void LogScheduled(ILogger logger, string silo, long count);

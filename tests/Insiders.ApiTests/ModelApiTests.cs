@@ -18,6 +18,11 @@ public sealed class ModelApiTests(ApiFixture api)
         Assert.InRange(r.K, Defaults.MinClusters, Defaults.MaxClusters);
         Assert.True(r.Entered > 0);
         Assert.InRange(r.Insiders, 1, (int)Math.Floor(0.15 * r.Customers));
+
+        // The customers called are those whose flag flipped; the sweep's phases (the slowest shard's) lie within it.
+        Assert.Equal(r.Entered + r.Left, r.Called);
+        Assert.All([r.SweepClassifyMs, r.SweepCallsMs, r.SweepSaveMs], ms => Assert.InRange(ms, 0, r.ReclassifyMs));
+        Assert.True(r.SweepCallsMs > 0 && r.SweepSaveMs > 0);
     }
 
     [Fact]

@@ -60,6 +60,7 @@ internal static class ModelApi
         directory.Invalidate();
         return TypedResults.Ok(new RetrainDto(
             r.Version, r.AsOf, r.Customers, r.K, r.Silhouette, r.Insiders, r.Sweep.Reclassified, r.Sweep.Entered, r.Sweep.Left,
-            r.Snapshot.TotalMilliseconds, r.Fit.TotalMilliseconds, r.Reclassify.TotalMilliseconds, r.Skipped));
+            r.Snapshot.TotalMilliseconds, r.Fit.TotalMilliseconds, r.Reclassify.TotalMilliseconds, r.Skipped,
+            r.Sweep.Called, r.Sweep.Classify.TotalMilliseconds, r.Sweep.Calls.TotalMilliseconds, r.Sweep.Save.TotalMilliseconds));
     }
 }

@@ -21,7 +21,11 @@ public sealed record ModelCardDto(
 /// <summary>A clustering feature: transform and weight, and the fitted mean/std of its prepared value.</summary>
 public sealed record FeatureScaleDto(string Feature, bool Log, double Weight, double Mean, double Std);
 
-/// <summary>What a retrain did.</summary>
+/// <summary>
+/// What a retrain did: the model, its sweep (customers whose status changed, entries, exits, customers called because
+/// their Insider flag flipped) and where the time went (snapshot, fit, sweep; within the sweep, the slowest shard's
+/// classify, calls and save).
+/// </summary>
 public sealed record RetrainDto(
     long Version,
     DateOnly AsOf,
@@ -35,7 +39,11 @@ public sealed record RetrainDto(
     double SnapshotMs,
     double FitMs,
     double ReclassifyMs,
-    string? Skipped);
+    string? Skipped,
+    int Called = 0,
+    double SweepClassifyMs = 0,
+    double SweepCallsMs = 0,
+    double SweepSaveMs = 0);
 
 /// <summary>The segment profile table of the current model.</summary>
 public sealed record SegmentsDto(long ModelVersion, DateTimeOffset? TrainedAt, DateOnly? AsOf, IReadOnlyList<SegmentDto> Segments);

@@ -25,7 +25,9 @@ public sealed class SqliteParameterNamesTests
         Assert.Equal(
             ["@GrainIdN0", "@GrainIdN1", "$Other", ":Colon", "@Prefixed", "@GrainIdN", "Absent"],
             command.Parameters.Cast<SqliteParameter>().Select(p => p.ParameterName));
-        Assert.Equal(command.Parameters.Cast<SqliteParameter>().Select(p => p.ParameterName), SqliteParameterNames.Of(Query, command.Parameters));
+        var spelled = command.Parameters.Cast<SqliteParameter>().Select(p => p.ParameterName).ToList();
+        SqliteParameterNames.Spell(Query, command.Parameters); // spelled names stay as they are
+        Assert.Equal(spelled, command.Parameters.Cast<SqliteParameter>().Select(p => p.ParameterName));
     }
 
     [Fact]

@@ -18,11 +18,10 @@ public sealed class GroupCommittedQueries(SqliteStateWriter writer, IReadOnlyCol
     internal async Task<DbDataReader> ExecuteAsync(string sql, SqliteParameterCollection parameters)
     {
         // Copied now: the caller's command and its parameters belong to the caller.
-        var names = SqliteParameterNames.Of(sql, parameters);
         var values = new (string Name, object Value)[parameters.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = (names[i], parameters[i].Value ?? DBNull.Value);
+            values[i] = (parameters[i].ParameterName, parameters[i].Value ?? DBNull.Value);
         }
 
         var (column, rows) = await writer.WriteAsync(batch => Run(batch, sql, values)).ConfigureAwait(false);

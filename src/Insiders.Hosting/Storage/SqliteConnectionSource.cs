@@ -61,12 +61,12 @@ internal sealed class SqliteConnectionSource(string connectionString, GroupCommi
     {
         protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
         {
+            SqliteParameterNames.Spell(CommandText, Parameters);
             if (Transaction is null && groupCommitted.Includes(CommandText))
             {
                 return await groupCommitted.ExecuteAsync(CommandText, Parameters).ConfigureAwait(false);
             }
 
-            SqliteParameterNames.Spell(CommandText, Parameters);
             return await base.ExecuteDbDataReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -37,19 +37,6 @@ internal static class SqliteParameterNames
         }
     }
 
-    /// <summary>The names of <paramref name="parameters"/> as <paramref name="sql"/> spells them, in order.</summary>
-    public static string[] Of(string sql, SqliteParameterCollection parameters)
-    {
-        var names = NamesOf(sql);
-        var spelled = new string[parameters.Count];
-        for (var i = 0; i < spelled.Length; i++)
-        {
-            spelled[i] = As(names, sql, parameters[i].ParameterName);
-        }
-
-        return spelled;
-    }
-
     private static ConcurrentDictionary<string, string> NamesOf(string sql) =>
         s_names.GetOrAdd(sql, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
 
